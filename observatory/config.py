@@ -1,0 +1,276 @@
+"""Load and check `observatory.toml`.
+
+Every key has a documented default in the committed `observatory.toml`. A missing file, an
+unknown key, an unknown country code or a bad value stops the program at start with a
+one-line `ConfigError` that names the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from observatory.errors import ConfigError
+
+ENV_VAR = "OBSERVATORY_CONFIG"
+DEFAULT_FILE = "observatory.toml"
+HS_REVISIONS = ("HS92", "HS96", "HS02", "HS07", "HS12", "HS17", "HS22")
+LANGUAGES = ("fr", "en")
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    home: str
+    priority_markets: tuple[str, ...]
+    competitors: tuple[str, ...]
+    first_year: int
+    last_year: int
+    hs_revision: str
+
+    @property
+    def years(self) -> range:
+        return range(self.first_year, self.last_year + 1)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    rca: float
+    top_products: int
+    top_markets: int
+
+
+@dataclass(frozen=True)
+class BaciSourceConfig:
+    enabled: bool
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WarehouseConfig:
+    work: Path
+    published: Path
+    raw_dir: Path
+    runs_dir: Path
+    memory_limit: str
+    threads: int
+    temp_directory: Path
+
+
+@dataclass(frozen=True)
+class ValidationConfig:
+    chunk_rows: int
+    sample_rows: int
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    dir: Path
+    language: str
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    dir: Path
+    seed: int
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    root: Path
+    study: StudyConfig
+    thresholds: Thresholds
+    baci: BaciSourceConfig
+    warehouse: WarehouseConfig
+    validation: ValidationConfig
+    report: ReportConfig
+    demo: DemoConfig
+    raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+    def resolve(self, pattern: str) -> str:
+        """A path or glob pattern relative to the configuration file's folder."""
+        return pattern if os.path.isabs(pattern) else str(self.root / pattern)
+
+
+# The schema: section -> key -> expected Python type(s). Anything else is an unknown key.
+_SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "study": {
+        "home": str,
+        "priority_markets": list,
+        "competitors": list,
+        "first_year": int,
+        "last_year": int,
+        "hs_revision": str,
+    },
+    "thresholds": {"rca": (int, float), "top_products": int, "top_markets": int},
+    "sources.baci": {"enabled": bool, "paths": list},
+    "warehouse": {
+        "work": str,
+        "published": str,
+        "raw_dir": str,
+        "runs_dir": str,
+        "memory_limit": str,
+        "threads": int,
+        "temp_directory": str,
+    },
+    "validation": {"chunk_rows": int, "sample_rows": int},
+    "report": {"dir": str, "language": str},
+    "demo": {"dir": str, "seed": int},
+}
+
+
+def config_path(option: str | os.PathLike[str] | None = None) -> Path:
+    """The configuration file: the option, else $OBSERVATORY_CONFIG, else ./observatory.toml."""
+    if option:
+        return Path(option)
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    return Path.cwd() / DEFAULT_FILE
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read, check and return the configuration."""
+    file = config_path(path).resolve()
+    if not file.is_file():
+        raise ConfigError(f"configuration file not found: {file} (set --config or {ENV_VAR})")
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
+    sections = _flatten_sections(raw)
+    _check_schema(sections)
+    return _build(file, raw, sections)
+
+
+def _flatten_sections(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    sections: dict[str, dict[str, Any]] = {}
+    for name, body in raw.items():
+        if not isinstance(body, dict):
+            raise ConfigError(f"{name}: expected a [section], got a value")
+        if name == "sources":
+            for source, source_body in body.items():
+                if not isinstance(source_body, dict):
+                    raise ConfigError(f"sources.{source}: expected a [sources.{source}] section")
+                sections[f"sources.{source}"] = source_body
+        else:
+            sections[name] = body
+    return sections
+
+
+def _check_schema(sections: dict[str, dict[str, Any]]) -> None:
+    for name, body in sections.items():
+        if name not in _SCHEMA:
+            raise ConfigError(f"{name}: unknown section")
+        for key, value in body.items():
+            expected = _SCHEMA[name].get(key)
+            if expected is None:
+                raise ConfigError(f"{name}.{key}: unknown key")
+            # bool is an int in Python: reject it where a number is expected.
+            if isinstance(value, bool) and expected is not bool:
+                raise ConfigError(f"{name}.{key}: expected {_type_name(expected)}, got {value!r}")
+            if not isinstance(value, expected):
+                raise ConfigError(f"{name}.{key}: expected {_type_name(expected)}, got {value!r}")
+    for name, keys in _SCHEMA.items():
+        for key in keys:
+            if key not in sections.get(name, {}):
+                raise ConfigError(f"{name}.{key}: missing")
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
+             list: "a list"}
+    if isinstance(expected, tuple):
+        return "a number"
+    return names.get(expected, expected.__name__)
+
+
+def _country(key: str, value: Any, known: frozenset[str]) -> str:
+    if not isinstance(value, str) or value.upper() != value or value not in known:
+        raise ConfigError(f"{key}: {value!r} is not a known ISO 3166-1 alpha-3 country code")
+    return value
+
+
+def _countries(key: str, values: list[Any], known: frozenset[str]) -> tuple[str, ...]:
+    if not values:
+        raise ConfigError(f"{key}: the list is empty")
+    codes = tuple(_country(f"{key}[{i}]", v, known) for i, v in enumerate(values))
+    if len(set(codes)) != len(codes):
+        raise ConfigError(f"{key}: a country is listed twice")
+    return codes
+
+
+def _positive(key: str, value: int | float) -> None:
+    if value <= 0:
+        raise ConfigError(f"{key}: must be greater than 0, got {value!r}")
+
+
+def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Config:
+    from observatory.reference.countries import known_iso3
+
+    root = file.parent
+    known = known_iso3()
+    study = s["study"]
+    home = _country("study.home", study["home"], known)
+    first, last = study["first_year"], study["last_year"]
+    if not 1988 <= first <= 2100:
+        raise ConfigError(f"study.first_year: {first} is outside 1988..2100")
+    if not first <= last <= 2100:
+        raise ConfigError(f"study.last_year: {last} must be between study.first_year and 2100")
+    if study["hs_revision"] not in HS_REVISIONS:
+        raise ConfigError(
+            f"study.hs_revision: {study['hs_revision']!r} is not one of {', '.join(HS_REVISIONS)}"
+        )
+    thresholds = s["thresholds"]
+    _positive("thresholds.rca", thresholds["rca"])
+    _positive("thresholds.top_products", thresholds["top_products"])
+    _positive("thresholds.top_markets", thresholds["top_markets"])
+    baci = s["sources.baci"]
+    for i, pattern in enumerate(baci["paths"]):
+        if not isinstance(pattern, str) or not pattern:
+            raise ConfigError(f"sources.baci.paths[{i}]: expected a non-empty path or glob")
+    wh = s["warehouse"]
+    _positive("warehouse.threads", wh["threads"])
+    work, published = root / wh["work"], root / wh["published"]
+    if work.resolve() == published.resolve():
+        raise ConfigError("warehouse.published: must differ from warehouse.work")
+    val = s["validation"]
+    _positive("validation.chunk_rows", val["chunk_rows"])
+    if val["sample_rows"] < 0:
+        raise ConfigError("validation.sample_rows: must be 0 or more")
+    rep = s["report"]
+    if rep["language"] not in LANGUAGES:
+        raise ConfigError(f"report.language: {rep['language']!r} is not one of fr, en")
+    return Config(
+        path=file,
+        root=root,
+        study=StudyConfig(
+            home=home,
+            priority_markets=_countries("study.priority_markets", study["priority_markets"], known),
+            competitors=_countries("study.competitors", study["competitors"], known),
+            first_year=first,
+            last_year=last,
+            hs_revision=study["hs_revision"],
+        ),
+        thresholds=Thresholds(
+            rca=float(thresholds["rca"]),
+            top_products=thresholds["top_products"],
+            top_markets=thresholds["top_markets"],
+        ),
+        baci=BaciSourceConfig(enabled=baci["enabled"], paths=tuple(baci["paths"])),
+        warehouse=WarehouseConfig(
+            work=work,
+            published=published,
+            raw_dir=root / wh["raw_dir"],
+            runs_dir=root / wh["runs_dir"],
+            memory_limit=wh["memory_limit"],
+            threads=wh["threads"],
+            temp_directory=root / wh["temp_directory"],
+        ),
+        validation=ValidationConfig(chunk_rows=val["chunk_rows"], sample_rows=val["sample_rows"]),
+        report=ReportConfig(dir=root / rep["dir"], language=rep["language"]),
+        demo=DemoConfig(dir=root / s["demo"]["dir"], seed=s["demo"]["seed"]),
+        raw=raw,
+    )
