@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: layers raw → staging → core → mart, plus `ref` and `ops`."""

@@ -1,0 +1,78 @@
+-- The home country's Balassa RCA and world market share by HS6 and year.
+--   RCA_k = (X_hk / X_h) / (W_k / W)     (Balassa 1965)
+--   world market share_k = X_hk / W_k
+-- X_hk: home exports of k; X_h: home exports of all products; W_k: world exports of k;
+-- W: world exports. Values in current USD, from core.trade_flows in the study's HS revision.
+create or replace table mart.home_rca_hs6 as
+with params as (
+    select home_iso3, first_year, last_year, hs_revision from ops.run_parameters
+),
+
+flows as (
+    select f.year, f.exporter_iso3, f.hs6, f.value_usd
+    from core.trade_flows as f, params as p
+    where f.year between p.first_year and p.last_year
+      and f.hs_revision = p.hs_revision
+),
+
+world_product as (
+    select year, hs6, sum(value_usd) as world_exports_usd
+    from flows
+    group by year, hs6
+),
+
+world_total as (
+    select year, sum(value_usd) as world_total_exports_usd
+    from flows
+    group by year
+),
+
+home_product as (
+    select f.year, f.hs6, sum(f.value_usd) as home_exports_usd
+    from flows as f, params as p
+    where f.exporter_iso3 = p.home_iso3
+    group by f.year, f.hs6
+),
+
+home_total as (
+    select year, sum(home_exports_usd) as home_total_exports_usd
+    from home_product
+    group by year
+),
+
+descriptions as (
+    select hs_code as hs6, description from ref.hs_nomenclature where level = 6
+),
+
+final as (
+    select
+        w.year,
+        w.hs6,
+        coalesce(d.description, pc.description)               as description,
+        coalesce(s.sector, 'other')                           as sector,
+        coalesce(s.sector_name_fr, 'Autres industries')       as sector_name_fr,
+        coalesce(s.sector_name_en, 'Other industries')        as sector_name_en,
+        coalesce(h.home_exports_usd, 0)                       as home_exports_usd,
+        w.world_exports_usd,
+        ht.home_total_exports_usd,
+        wt.world_total_exports_usd,
+        (coalesce(h.home_exports_usd, 0) / nullif(ht.home_total_exports_usd, 0))
+            / nullif(w.world_exports_usd / nullif(wt.world_total_exports_usd, 0), 0)
+                                                              as rca,
+        coalesce(h.home_exports_usd, 0) / nullif(w.world_exports_usd, 0)
+                                                              as world_market_share
+    from world_product as w
+    join world_total as wt using (year)
+    left join home_product as h using (year, hs6)
+    left join home_total as ht using (year)
+    left join descriptions as d using (hs6)
+    left join ref.hs_sectors as s using (hs6)
+    left join (
+        select lpad(code, 6, '0') as hs6, any_value(description) as description
+        from raw.baci_product_codes
+        group by 1
+    ) as pc using (hs6)
+)
+
+select * from final
+order by year, hs6

@@ -1,0 +1,42 @@
+-- BACI flows typed and mapped: k padded back to six characters (BACI writes it as a number),
+-- v from thousands of USD to USD, q in metric tons with "NA" as null, numeric country
+-- codes mapped to ISO3 through ref.countries (or to a BACI pseudo-code label).
+create or replace view staging.stg_baci_flows as
+with source as (
+    select * from raw.baci_flows
+),
+
+typed as (
+    select
+        batch_id,
+        line_number,
+        try_cast(t as integer)                                    as year,
+        try_cast(i as integer)                                    as exporter_code,
+        try_cast(j as integer)                                    as importer_code,
+        case when regexp_full_match(trim(k), '[0-9]{1,6}') then lpad(trim(k), 6, '0')
+             else trim(k) end                                     as hs6,
+        try_cast(v as double) * 1000                              as value_usd,
+        case when q is null or trim(q) in ('', 'NA') then null
+             else try_cast(q as double) end                       as quantity_t,
+        (q is not null and trim(q) not in ('', 'NA')
+             and try_cast(q as double) is null)                   as quantity_unreadable
+    from source
+),
+
+codes as (
+    select baci_code, iso3 from ref.countries
+    union all
+    select baci_code, label as iso3 from ref.baci_special_codes
+),
+
+final as (
+    select
+        typed.*,
+        exporter.iso3 as exporter_iso3,
+        importer.iso3 as importer_iso3
+    from typed
+    left join codes as exporter on exporter.baci_code = typed.exporter_code
+    left join codes as importer on importer.baci_code = typed.importer_code
+)
+
+select * from final
