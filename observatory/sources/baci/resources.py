@@ -1,0 +1,129 @@
+"""BACI resources: the yearly flow files into `raw.baci_flows`, then into `core.trade_flows`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from observatory.errors import SourceError
+from observatory.sources import Resource
+from observatory.sources.baci import client, settings
+
+TRADE_FLOWS = Resource(
+    table="core.trade_flows",
+    primary_key=("source", "year", "exporter_iso3", "importer_iso3", "hs6"),
+    load_mode="replace_partition",
+    partition=("source", "year"),
+)
+
+
+def load_raw_flows(con: duckdb.DuckDBPyConnection, path: Path, batch_id: str) -> int:
+    """Stream a landed yearly CSV into `raw.baci_flows` as text, with line numbers.
+
+    The file is never read into pandas: DuckDB's CSV reader streams it. A wrong header, a
+    row with the wrong number of fields or a truncated last line raises `SourceError` naming
+    the file and line. Returns the number of data rows read.
+    """
+    header = client.read_header(path)
+    columns = [settings.COLUMN_ALIASES.get(c, c) for c in header]
+    if columns != list(settings.TRADE_COLUMNS):
+        raise SourceError(
+            f"{path.name}: line 1: expected columns {','.join(settings.TRADE_COLUMNS)}, "
+            f"got {','.join(header)}"
+        )
+    # row_number() over () is evaluated by DuckDB's streaming window in scan order, so it is
+    # the data row's position; +1 for the header gives the file's line number.
+    try:
+        con.execute(
+            """
+            insert into raw.baci_flows (batch_id, line_number, t, i, j, k, v, q)
+            select ?, row_number() over () + 1, t, i, j, k, v, q
+            from read_csv(?, header = true, delim = ',', quote = '"', all_varchar = true,
+                          null_padding = false,
+                          strict_mode = true, ignore_errors = false, auto_detect = false,
+                          columns = {'t': 'VARCHAR', 'i': 'VARCHAR', 'j': 'VARCHAR',
+                                     'k': 'VARCHAR', 'v': 'VARCHAR', 'q': 'VARCHAR'})
+            """,
+            [batch_id, str(path)],
+        )
+    except duckdb.Error as exc:
+        raise SourceError(f"{path.name}: {_csv_error(exc)}") from exc
+    row = con.execute(
+        "select count(*) from raw.baci_flows where batch_id = ?", [batch_id]
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _csv_error(exc: duckdb.Error) -> str:
+    """DuckDB's CSV error reduced to one line: where it is (line) and what is wrong."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    head = lines[0] if lines else type(exc).__name__
+    head = head.replace("Invalid Input Error: CSV Error on Line:", "line")
+    problem = next(
+        (ln for ln in lines[1:4] if not ln.startswith(("Original Line", "Possible fixes"))), ""
+    )
+    return f"{head}: {problem}".rstrip(": ")
+
+
+def merge_flows(
+    con: duckdb.DuckDBPyConnection, batch_id: str, release: str, hs_revision: str, year: int
+) -> int:
+    """Replace the (source, year) partition of core.trade_flows with a validated batch.
+
+    Runs in one transaction: readers of the working database see the old year or the new
+    one, never a mix. Returns the number of rows now in the partition.
+    """
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            "delete from core.trade_flows where source = ? and year = ?",
+            [settings.SOURCE, year],
+        )
+        con.execute(
+            """
+            insert into core.trade_flows
+                (source, release, hs_revision, year, exporter_iso3, importer_iso3, hs6,
+                 value_usd, quantity_t, batch_id)
+            select ?, ?, ?, year, exporter_iso3, importer_iso3, hs6, value_usd, quantity_t,
+                   batch_id
+            from staging.stg_baci_flows
+            where batch_id = ?
+            """,
+            [settings.SOURCE, release, hs_revision, batch_id],
+        )
+        row = con.execute(
+            "select count(*) from core.trade_flows where source = ? and year = ?",
+            [settings.SOURCE, year],
+        ).fetchone()
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return int(row[0]) if row else 0
+
+
+def load_dictionaries(
+    con: duckdb.DuckDBPyConnection, archive: client.BaciArchive, release: str
+) -> list[str]:
+    """Keep the archive's country and product dictionaries in raw; returns repair notes."""
+    countries, country_notes = archive.country_codes()
+    products, product_notes = archive.product_codes()
+    revision = archive.year_files()[0].hs_revision
+    con.execute("delete from raw.baci_country_codes where release = ?", [release])
+    con.execute("delete from raw.baci_product_codes where release = ?", [release])
+    countries = countries.assign(release=release)
+    products = products.assign(release=release, hs_revision=revision)
+    con.register("_baci_countries", countries)
+    con.register("_baci_products", products)
+    try:
+        con.execute(
+            "insert into raw.baci_country_codes by name select * from _baci_countries"
+        )
+        con.execute(
+            "insert into raw.baci_product_codes by name select * from _baci_products"
+        )
+    finally:
+        con.unregister("_baci_countries")
+        con.unregister("_baci_products")
+    return country_notes + product_notes
