@@ -1,0 +1,1 @@
+"""The validation gate: Great Expectations suites on bounded pandas chunks, plus SQL checks."""

@@ -1,0 +1,86 @@
+"""Expectation suites, one function per table, and the SQL checks that go with them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from observatory.validation.gate import SqlCheck
+
+FIRST_TRADE_YEAR = 1988  # the first year of HS-classified trade statistics
+
+
+def trade_flow_expectations(
+    *,
+    year: int,
+    country_codes: list[int],
+    product_codes: list[str] | None,
+) -> list[Any]:
+    """The suite for one yearly batch of bilateral flows in staging.
+
+    Keys not null; year the file's own and within [1988, this year]; HS6 a six-character
+    string of digits and, when the release ships its product dictionary, one of its codes;
+    exporter and importer codes in the reference crosswalk; value and quantity >= 0.
+    """
+    import great_expectations.expectations as gxe
+
+    expectations: list[Any] = [
+        gxe.ExpectColumnValuesToNotBeNull(column=column)
+        for column in ("year", "exporter_code", "importer_code", "hs6", "value_usd")
+    ]
+    expectations += [
+        gxe.ExpectColumnValuesToBeBetween(
+            column="year", min_value=FIRST_TRADE_YEAR, max_value=date.today().year
+        ),
+        gxe.ExpectColumnValuesToBeInSet(column="year", value_set=[year]),
+        gxe.ExpectColumnValuesToMatchRegex(column="hs6", regex=r"^[0-9]{6}$"),
+        gxe.ExpectColumnValuesToBeInSet(column="exporter_code", value_set=country_codes),
+        gxe.ExpectColumnValuesToBeInSet(column="importer_code", value_set=country_codes),
+        gxe.ExpectColumnValuesToBeBetween(column="value_usd", min_value=0),
+        gxe.ExpectColumnValuesToBeBetween(column="quantity_t", min_value=0),
+    ]
+    if product_codes:
+        expectations.append(
+            gxe.ExpectColumnValuesToBeInSet(column="hs6", value_set=product_codes)
+        )
+    return expectations
+
+
+def trade_flow_sql_checks(batch_id: str) -> list[SqlCheck]:
+    """Checks over the whole batch: the compound key is unique; quantities are numbers."""
+    return [
+        SqlCheck(
+            name="compound_key_unique(year, exporter_code, importer_code, hs6)",
+            column="year,exporter_code,importer_code,hs6",
+            query="""
+                with duplicates as (
+                    select year, exporter_code, importer_code, hs6,
+                           list(line_number order by line_number) as lines
+                    from staging.stg_baci_flows
+                    where batch_id = ?
+                    group by year, exporter_code, importer_code, hs6
+                    having count(*) > 1
+                )
+                select unnest(lines) as line_number, 'year,i,j,k',
+                       'duplicate key (' || year || ', ' || exporter_code || ', '
+                       || importer_code || ', ' || hs6 || ') on lines '
+                       || array_to_string(lines, ', ')
+                from duplicates
+                order by line_number
+            """,
+            params=(batch_id,),
+        ),
+        SqlCheck(
+            name="quantity_is_a_number_or_NA",
+            column="quantity_t",
+            query="""
+                select s.line_number, 'q', 'q ' || coalesce('''' || r.q || '''', 'null')
+                       || ' is neither a number nor NA'
+                from staging.stg_baci_flows as s
+                join raw.baci_flows as r using (batch_id, line_number)
+                where s.batch_id = ? and s.quantity_unreadable
+                order by s.line_number
+            """,
+            params=(batch_id,),
+        ),
+    ]
