@@ -1,0 +1,1 @@
+"""Deterministic demo data in the sources' real formats (labelled synthetic everywhere)."""
