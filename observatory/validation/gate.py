@@ -92,6 +92,12 @@ def run_suite(
     _quiet_gx()
     import great_expectations as gx
 
+    # GX sets its loggers up on import; keep its INFO lines out of the run's output.
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("great_expectations"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}  # type: ignore[assignment]
     batch_definition = (

@@ -16,8 +16,10 @@ import duckdb
 from observatory.errors import WarehouseError
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
-# Schemas first, then the tables every run keeps, then views, then the marts.
-LAYERS = ("schemas", "ops", "raw", "core", "staging")
+# Schemas first, then the tables every run keeps; the staging views (which read `ref`,
+# loaded from Python in between) and the marts are applied separately.
+LAYERS = ("schemas", "ops", "raw", "core")
+VIEW_LAYER = "staging"
 MART_LAYER = "marts"
 
 

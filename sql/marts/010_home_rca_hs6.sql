@@ -9,10 +9,13 @@ with params as (
 ),
 
 flows as (
-    select f.year, f.exporter_iso3, f.hs6, f.value_usd
+    select f.year, f.exporter_iso3, f.product_code as hs6, f.value_usd
     from core.trade_flows as f, params as p
     where f.year between p.first_year and p.last_year
-      and f.hs_revision = p.hs_revision
+      and f.classification = p.hs_revision
+      and f.hs_level = 6
+      and f.freq = 'A'
+      and f.reported_by = 'reconciled'
 ),
 
 world_product as (

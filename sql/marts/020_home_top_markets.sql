@@ -10,7 +10,9 @@ by_market as (
     from core.trade_flows as f, params as p
     where f.exporter_iso3 = p.home_iso3
       and f.year between p.first_year and p.last_year
-      and f.hs_revision = p.hs_revision
+      and f.classification = p.hs_revision
+      and f.freq = 'A'
+      and f.reported_by = 'reconciled'
     group by f.year, f.importer_iso3
 ),
 

@@ -1,0 +1,146 @@
+"""The nightly job's order of stages, independent of the orchestrator.
+
+`run_nightly` wires the stages of `observatory.pipeline`; `flows/nightly.py` passes the same
+functions wrapped as Prefect tasks (retries on I/O only), tests pass them plain.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from observatory import pipeline
+from observatory.config import Config
+from observatory.errors import SourceError
+from observatory.warehouse import publish
+
+
+def run_nightly(
+    cfg: Config,
+    *,
+    steps: Steps | None = None,
+    langs: tuple[str, ...] | None = None,
+    run_id: str | None = None,
+) -> dict[str, Any]:
+    """ingest → validate → transform → indicators → report → publish; returns the summary."""
+    steps = steps or Steps()
+    run_id = run_id or pipeline.new_run_id()
+    langs = langs or (cfg.report.language,)
+    started = datetime.now(UTC)
+    summary: dict[str, Any] = {
+        "run_id": run_id,
+        "started_at": started.isoformat(timespec="seconds"),
+        "config": str(cfg.path),
+        "home": cfg.study.home,
+        "years": [cfg.study.first_year, cfg.study.last_year],
+    }
+    with publish.run_lock(cfg.warehouse.work):
+        prepared = steps.prepare_warehouse(cfg, run_id)
+        summary["abandoned_batches"] = prepared["abandoned_batches"]
+
+        # ingest
+        inputs: list[pipeline.InputOutcome] = []
+        archives = pipeline.discover_baci(cfg)
+        if cfg.baci.enabled and not archives:
+            inputs.append(pipeline.InputOutcome(
+                "baci", ", ".join(cfg.baci.paths), "failed",
+                message="no BACI archive matches sources.baci.paths"))
+        for archive in archives:
+            try:
+                inputs.extend(steps.ingest_baci_archive(cfg, run_id, archive))
+            except SourceError as exc:
+                inputs.append(pipeline.InputOutcome("baci", archive.name, "failed",
+                                                    message=str(exc)))
+
+        # validate, then transform what passed
+        verdicts = []
+        for outcome in inputs:
+            if outcome.status != "loaded":
+                continue
+            verdict = steps.validate_baci_batch(cfg, run_id, outcome)
+            verdicts.append(verdict)
+            if verdict.passed:
+                steps.merge_baci_batch(cfg, outcome)
+            else:
+                outcome.status = "rejected"
+        summary["inputs"] = [asdict(i) for i in inputs]
+        summary["validation"] = [asdict(v) for v in verdicts]
+
+        # indicators, report, publish: only when what would be published changed
+        fingerprint = pipeline.publication_fingerprint(cfg, prepared["ref_fingerprint"])
+        current = publish.published_fingerprint(cfg.warehouse.published)
+        if fingerprint == current:
+            summary.update(published=False, reason="inputs and models unchanged")
+        else:
+            summary["marts"] = steps.build_marts(cfg)
+            summary.update(steps.publish_database(cfg, run_id, fingerprint, langs,
+                                                  steps.render_reports))
+        summary["published_path"] = str(cfg.warehouse.published)
+        summary["report_paths"] = [str(p) for p in report_paths(cfg, langs)]
+        summary["status"] = run_status(inputs, summary["published"])
+        summary["ended_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        summary["summary_path"] = str(
+            pipeline.finish_run(cfg, run_id, summary["status"], summary)
+        )
+    return summary
+
+
+def publish_database(
+    cfg: Config,
+    run_id: str,
+    fingerprint: str,
+    langs: tuple[str, ...],
+    render: Callable[..., list[Path]],
+) -> dict[str, Any]:
+    """Snapshot the working database, render the reports from the snapshot, then swap both
+    into place; until the swap, readers keep the previous database and reports."""
+    tmp = pipeline.stage_publication(cfg, run_id, fingerprint)
+    staging_dir = cfg.report.dir / f".staging-{run_id}"
+    try:
+        staged_cfg = _with_report_dir(cfg, staging_dir)
+        staged_reports = render(staged_cfg, tmp, langs)
+        publish.replace_published(tmp, cfg.warehouse.published)
+        for path in staged_reports:
+            os.replace(path, cfg.report.dir / path.name)
+    finally:
+        tmp.unlink(missing_ok=True)
+        shutil.rmtree(staging_dir, ignore_errors=True)
+    return {"published": True}
+
+
+@dataclass(frozen=True)
+class Steps:
+    """The callables of each stage; identity wrappers by default."""
+
+    prepare_warehouse: Callable[..., dict[str, Any]] = pipeline.prepare_warehouse
+    ingest_baci_archive: Callable[..., list[pipeline.InputOutcome]] = (
+        pipeline.ingest_baci_archive
+    )
+    validate_baci_batch: Callable[..., pipeline.BatchVerdict] = pipeline.validate_baci_batch
+    merge_baci_batch: Callable[..., int] = pipeline.merge_baci_batch
+    build_marts: Callable[..., dict[str, int]] = pipeline.build_marts
+    render_reports: Callable[..., list[Path]] = pipeline.render_reports
+    publish_database: Callable[..., dict[str, Any]] = publish_database
+
+
+def _with_report_dir(cfg: Config, directory: Path) -> Config:
+    from dataclasses import replace
+
+    directory.mkdir(parents=True, exist_ok=True)
+    return replace(cfg, report=replace(cfg.report, dir=directory))
+
+
+def report_paths(cfg: Config, langs: tuple[str, ...]) -> list[Path]:
+    names = {"fr": "index.html", "en": "index.en.html"}
+    return [cfg.report.dir / names[lang] for lang in langs]
+
+
+def run_status(inputs: list[pipeline.InputOutcome], published: bool) -> str:
+    if any(i.status in ("failed", "rejected") for i in inputs):
+        return "completed_with_rejections"
+    return "published" if published else "unchanged"

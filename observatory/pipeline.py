@@ -1,0 +1,356 @@
+"""The stages of the nightly job as plain functions; `flows/nightly.py` wires them as tasks.
+
+ingest → validate → transform → indicators → report → publish. Each stage opens the working
+database itself, so a stage can run as a Prefect task, from a test, or by hand.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from observatory.config import Config
+from observatory.errors import SourceError
+from observatory.sources.baci import client as baci_client
+from observatory.sources.baci import resources as baci_resources
+from observatory.sources.baci import settings as baci_settings
+from observatory.validation import gate, suites
+from observatory.warehouse import db, ledger, publish, sql_runner
+from observatory.warehouse.reference_loader import load_reference
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+@contextmanager
+def work_db(cfg: Config) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = db.open_work(cfg.warehouse)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@dataclass
+class InputOutcome:
+    """What happened to one input file in this run."""
+
+    source: str
+    file_name: str
+    status: str  # loaded | unchanged | failed
+    batch_id: str | None = None
+    release: str | None = None
+    hs_revision: str | None = None
+    year: int | None = None
+    rows_read: int = 0
+    is_synthetic: bool = False
+    previous_status: str | None = None
+    message: str | None = None
+
+
+@dataclass
+class BatchVerdict:
+    batch_id: str
+    file_name: str
+    passed: bool
+    rows_rejected: int
+    failed_checks: list[dict[str, Any]] = field(default_factory=list)
+    defects: list[dict[str, Any]] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------- prepare
+
+
+def prepare_warehouse(cfg: Config, run_id: str) -> dict[str, Any]:
+    """Create or migrate the warehouse, refresh `ref`, settle what a killed run left."""
+    with work_db(cfg) as con:
+        sql_runner.apply_layers(con)
+        ref_fingerprint = load_reference(con)
+        sql_runner.apply_layers(con, (sql_runner.VIEW_LAYER,))
+        abandoned = ledger.abandon_unfinished(con)
+        con.execute("delete from ops.run_parameters")
+        con.execute(
+            "insert into ops.run_parameters values (?, ?, ?, ?, ?, ?, ?)",
+            [run_id, cfg.study.home, cfg.study.first_year, cfg.study.last_year,
+             cfg.study.hs_revision, cfg.thresholds.rca, ledger.now()],
+        )
+        con.execute(
+            "insert into ops.runs (run_id, started_at, status) values (?, ?, 'running')",
+            [run_id, ledger.now()],
+        )
+    return {"ref_fingerprint": ref_fingerprint, "abandoned_batches": abandoned}
+
+
+# ----------------------------------------------------------------------------------- ingest
+
+
+def discover_baci(cfg: Config) -> list[Path]:
+    """The BACI archives matched by the configured globs, in a stable order."""
+    if not cfg.baci.enabled:
+        return []
+    found: set[Path] = set()
+    for pattern in cfg.baci.paths:
+        found.update(Path(p) for p in glob.glob(cfg.resolve(pattern)))
+    return sorted(found)
+
+
+def ingest_baci_archive(cfg: Config, run_id: str, archive_path: Path) -> list[InputOutcome]:
+    """Land and load into raw every yearly file of an archive that is new or changed."""
+    archive = baci_client.BaciArchive(archive_path)
+    year_files = [f for f in archive.year_files() if f.year in cfg.study.years]
+    synthetic = archive.is_synthetic()
+    outcomes: list[InputOutcome] = []
+    with work_db(cfg) as con:
+        dictionaries_loaded = False
+        for year_file in year_files:
+            settled = ledger.find_settled(con, baci_settings.SOURCE, year_file.fingerprint)
+            if settled is not None:
+                outcomes.append(InputOutcome(
+                    baci_settings.SOURCE, year_file.name, "unchanged", settled.batch_id,
+                    year_file.release, year_file.hs_revision, year_file.year,
+                    is_synthetic=synthetic, previous_status=settled.status,
+                ))
+                continue
+            if not dictionaries_loaded:
+                notes = baci_resources.load_dictionaries(con, archive, year_file.release)
+                dictionaries_loaded = True
+            else:
+                notes = []
+            outcomes.append(_load_year(cfg, con, run_id, archive, year_file, synthetic, notes))
+    return outcomes
+
+
+def _load_year(
+    cfg: Config,
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    archive: baci_client.BaciArchive,
+    year_file: baci_client.YearFile,
+    synthetic: bool,
+    notes: list[str],
+) -> InputOutcome:
+    landed, sha256 = archive.land(year_file, cfg.warehouse.raw_dir)
+    batch_id = f"baci:{year_file.release}:{year_file.year}:{sha256[:12]}"
+    ledger.start_batch(
+        con, batch_id=batch_id, run_id=run_id, source=baci_settings.SOURCE,
+        release=year_file.release, period=str(year_file.year), file_name=year_file.name,
+        file_path=str(landed), file_sha256=sha256, file_fingerprint=year_file.fingerprint,
+        parameters={"archive": archive.path.name, "hs_revision": year_file.hs_revision},
+        is_synthetic=synthetic,
+    )
+    con.execute("delete from raw.baci_flows where batch_id = ?", [batch_id])
+    try:
+        rows = baci_resources.load_raw_flows(con, landed, batch_id)
+    except SourceError as exc:
+        con.execute("delete from raw.baci_flows where batch_id = ?", [batch_id])
+        ledger.update_batch(con, batch_id, status="failed", message=str(exc))
+        return InputOutcome(baci_settings.SOURCE, year_file.name, "failed", batch_id,
+                            year_file.release, year_file.hs_revision, year_file.year,
+                            is_synthetic=synthetic, message=str(exc))
+    ledger.update_batch(con, batch_id, status="loaded", rows_read=rows,
+                        message="; ".join(notes) or None)
+    return InputOutcome(baci_settings.SOURCE, year_file.name, "loaded", batch_id,
+                        year_file.release, year_file.hs_revision, year_file.year, rows,
+                        is_synthetic=synthetic, message="; ".join(notes) or None)
+
+
+# --------------------------------------------------------------------------------- validate
+
+
+def validate_baci_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> BatchVerdict:
+    """The gate for one loaded BACI year: GX suite on bounded chunks, SQL checks, and
+    quarantine of every failing row with its file line, field and reason."""
+    assert outcome.batch_id is not None and outcome.year is not None
+    batch_id = outcome.batch_id
+    with work_db(cfg) as con:
+        codes = [r[0] for r in con.execute(
+            "select baci_code from ref.countries where baci_code is not null "
+            "union select baci_code from ref.baci_special_codes"
+        ).fetchall()]
+        products = [r[0] for r in con.execute(
+            "select distinct code from raw.baci_product_codes where release = ? "
+            "and hs_revision = ?", [outcome.release, outcome.hs_revision],
+        ).fetchall()]
+        year = outcome.year
+        result = gate.run_suite(
+            con,
+            suite_name="trade_flows",
+            expectations=lambda: suites.trade_flow_expectations(
+                year=year, country_codes=codes, product_codes=products or None),
+            query="select line_number, year, exporter_code, importer_code, hs6, value_usd, "
+                  "quantity_t from staging.stg_baci_flows where batch_id = ? "
+                  "order by line_number",
+            params=[batch_id],
+            sql_checks=suites.trade_flow_sql_checks(batch_id),
+            chunk_rows=cfg.validation.chunk_rows,
+            sample_rows=cfg.validation.sample_rows,
+        )
+        _record_validation(con, run_id, batch_id, result)
+        rejected = result.rejected_lines()
+        if result.success:
+            ledger.update_batch(con, batch_id, status="validated", rows_rejected=0)
+        else:
+            _quarantine(con, run_id, outcome, result)
+            con.execute("delete from raw.baci_flows where batch_id = ?", [batch_id])
+            ledger.update_batch(
+                con, batch_id, status="rejected", rows_rejected=rejected, rows_loaded=0,
+                message=f"{len(result.failed)} check(s) failed on {rejected} row(s); "
+                        "see ops.quarantine",
+            )
+    return BatchVerdict(
+        batch_id, outcome.file_name, result.success, rejected,
+        failed_checks=[asdict(c) for c in result.failed],
+        defects=[asdict(d) for d in result.defects[: max(cfg.validation.sample_rows, 20)]],
+    )
+
+
+def _record_validation(
+    con: duckdb.DuckDBPyConnection, run_id: str, batch_id: str, result: gate.GateResult
+) -> None:
+    con.execute("delete from ops.validation_results where batch_id = ?", [batch_id])
+    checked_at = ledger.now()
+    con.executemany(
+        "insert into ops.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[batch_id, run_id, c.suite, c.expectation, c.column, c.success, c.element_count,
+          c.unexpected_count, json.dumps(c.sample, default=str), checked_at]
+         for c in result.checks],
+    )
+
+
+def _quarantine(
+    con: duckdb.DuckDBPyConnection, run_id: str, outcome: InputOutcome, result: gate.GateResult
+) -> None:
+    con.execute("delete from ops.quarantine where batch_id = ?", [outcome.batch_id])
+    rows = [[outcome.batch_id, run_id, outcome.source, outcome.file_name, d.line_number,
+             d.field, d.reason] for d in result.defects]
+    con.execute(
+        "create temp table _defects (batch_id varchar, run_id varchar, source varchar, "
+        "file_name varchar, line_number bigint, field varchar, reason varchar)"
+    )
+    try:
+        con.executemany("insert into _defects values (?, ?, ?, ?, ?, ?, ?)", rows)
+        con.execute(
+            """
+            insert into ops.quarantine
+            select d.batch_id, d.run_id, d.source, d.file_name, d.line_number, d.field,
+                   d.reason, concat_ws(',', r.t, r.i, r.j, r.k, r.v, r.q), ?
+            from _defects as d
+            left join raw.baci_flows as r
+              on r.batch_id = d.batch_id and r.line_number = d.line_number
+            order by d.line_number
+            """,
+            [ledger.now()],
+        )
+    finally:
+        con.execute("drop table _defects")
+
+
+# -------------------------------------------------------------------------------- transform
+
+
+def merge_baci_batch(cfg: Config, outcome: InputOutcome) -> int:
+    """Move a validated batch into core (replacing its year) and clear it from raw."""
+    assert outcome.batch_id and outcome.release and outcome.hs_revision and outcome.year
+    with work_db(cfg) as con:
+        rows = baci_resources.merge_flows(
+            con, outcome.batch_id, outcome.release, outcome.hs_revision, outcome.year
+        )
+        con.execute("delete from raw.baci_flows where batch_id = ?", [outcome.batch_id])
+        ledger.update_batch(con, outcome.batch_id, status="merged", rows_loaded=rows)
+    return rows
+
+
+# ------------------------------------------------------------------------------- indicators
+
+
+def publication_fingerprint(cfg: Config, ref_fingerprint: str) -> str:
+    """What the published database would hold: merged batches, parameters, models, ref."""
+    with work_db(cfg) as con:
+        batches = [r[0] for r in con.execute(
+            "select batch_id from ops.load_ledger where status in ('merged', 'published') "
+            "order by batch_id"
+        ).fetchall()]
+    payload = {
+        "batches": batches,
+        "study": asdict(cfg.study),
+        "rca_threshold": cfg.thresholds.rca,
+        "sql": sql_runner.sql_fingerprint(),
+        "ref": ref_fingerprint,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def build_marts(cfg: Config) -> dict[str, int]:
+    """Rebuild every mart; returns the row count of each."""
+    counts: dict[str, int] = {}
+    with work_db(cfg) as con:
+        for path in sql_runner.sql_files(sql_runner.MART_LAYER):
+            sql_runner.apply_file(con, path)
+        for (name,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'mart' "
+            "order by table_name"
+        ).fetchall():
+            row = con.execute(f'select count(*) from mart."{name}"').fetchone()
+            counts[f"mart.{name}"] = int(row[0]) if row else 0
+    return counts
+
+
+# ---------------------------------------------------------------------------------- publish
+
+
+def stage_publication(cfg: Config, run_id: str, fingerprint: str) -> Path:
+    """Mark merged batches published, record the publication, and write the snapshot copy."""
+    with work_db(cfg) as con:
+        con.execute(
+            "update ops.load_ledger set status = 'published' where status = 'merged'"
+        )
+        con.execute("insert into ops.publications values (?, ?, ?)",
+                    [run_id, fingerprint, ledger.now()])
+        con.execute("checkpoint")
+    return publish.snapshot(cfg.warehouse.work, cfg.warehouse.published, run_id)
+
+
+def render_reports(cfg: Config, snapshot_path: Path, langs: tuple[str, ...]) -> list[Path]:
+    """Render the reports from a (read-only) published snapshot."""
+    from observatory.report.render import render_report
+
+    con = duckdb.connect(str(snapshot_path), read_only=True)
+    try:
+        return [
+            render_report(con, cfg.report.dir, lang=lang, top_n=cfg.thresholds.top_products,
+                          top_markets=cfg.thresholds.top_markets)
+            for lang in langs
+        ]
+    finally:
+        con.close()
+
+
+def finish_run(cfg: Config, run_id: str, status: str, summary: dict[str, Any]) -> Path:
+    """Record the run in `ops.runs` and write its JSON summary for `observatory status`."""
+    text = json.dumps(summary, indent=2, default=str, ensure_ascii=False)
+    with work_db(cfg) as con:
+        con.execute(
+            "update ops.runs set ended_at = ?, status = ?, summary = ? where run_id = ?",
+            [ledger.now(), status, text, run_id],
+        )
+    return write_run_summary(cfg, run_id, text)
+
+
+def write_run_summary(cfg: Config, run_id: str, text: str) -> Path:
+    cfg.warehouse.runs_dir.mkdir(parents=True, exist_ok=True)
+    path = cfg.warehouse.runs_dir / f"{run_id}.json"
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,63 @@
+"""Turn a nightly run's summary into text for the console and Markdown for Prefect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+STATUS_TEXT = {
+    "published": "published",
+    "unchanged": "inputs unchanged; published database left as it was",
+    "completed_with_rejections": "completed, but some inputs were rejected or failed",
+}
+
+
+def console_lines(summary: dict[str, Any]) -> list[str]:
+    lines = [f"run {summary['run_id']}: {STATUS_TEXT.get(summary['status'], summary['status'])}"]
+    for item in summary.get("inputs", []):
+        detail = {
+            "loaded": f"{item['rows_read']:,} rows loaded",
+            "unchanged": f"unchanged since batch {item['batch_id']}"
+                         + (f" ({item['previous_status']})" if item.get("previous_status")
+                            == "rejected" else ""),
+            "rejected": "REJECTED by validation",
+            "failed": f"FAILED: {item.get('message')}",
+        }.get(item["status"], item["status"])
+        lines.append(f"  {item['source']} {item['file_name']}: {detail}")
+    for verdict in summary.get("validation", []):
+        if verdict["passed"]:
+            continue
+        lines.append(f"  {verdict['file_name']}: {verdict['rows_rejected']} row(s) quarantined")
+        for check in verdict["failed_checks"]:
+            lines.append(f"    failed {check['expectation']} on {check['column']}: "
+                         f"{check['unexpected_count']} row(s)")
+        for defect in verdict["defects"]:
+            lines.append(f"    line {defect['line_number']}, field {defect['field']}: "
+                         f"{defect['reason']}")
+    if summary.get("published"):
+        lines.append("published a new database and report")
+    return lines
+
+
+def markdown_summary(summary: dict[str, Any]) -> str:
+    rows = ["| source | file | status | rows |", "|---|---|---|---|"]
+    for item in summary.get("inputs", []):
+        rows.append(f"| {item['source']} | {item['file_name']} | {item['status']} | "
+                    f"{item['rows_read']:,} |")
+    failed = [v for v in summary.get("validation", []) if not v["passed"]]
+    parts = [
+        f"# Nightly run `{summary['run_id']}`",
+        f"**Status:** {STATUS_TEXT.get(summary['status'], summary['status'])}  ",
+        f"**Home country:** {summary['home']}, years {summary['years'][0]}–{summary['years'][1]}",
+        "",
+        "## Inputs",
+        *rows,
+        "",
+        "## Validation",
+        "All batches passed." if not failed else
+        "\n".join(f"- {v['file_name']}: {v['rows_rejected']} row(s) quarantined"
+                  for v in failed),
+        "",
+        f"Published database: `{summary.get('published_path')}`  ",
+        "Reports: " + ", ".join(f"`{p}`" for p in summary.get("report_paths", [])),
+    ]
+    return "\n".join(parts)
