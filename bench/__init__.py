@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): BACI-scale data and the figures of each step."""

@@ -1,0 +1,163 @@
+"""The nightly job end to end on the demo data, checked against the source files."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pytest
+
+from observatory.config import load_config
+from observatory.nightly import run_nightly
+
+
+def _year_frames(archive: Path) -> dict[int, pd.DataFrame]:
+    """The archive's yearly CSVs read straight with pandas: an independent reference."""
+    frames = {}
+    with zipfile.ZipFile(archive) as zf:
+        for name in zf.namelist():
+            if name.startswith("BACI_") and name.endswith(".csv"):
+                frame = pd.read_csv(io.BytesIO(zf.read(name)), dtype={"k": str},
+                                    keep_default_na=False)
+                frames[int(frame["t"].iloc[0])] = frame
+    return frames
+
+
+def _published(cfg: Any) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(cfg.warehouse.published), read_only=True)
+
+
+def test_demo_run_publishes_every_row_of_the_archive(demo_run: dict[str, Any]) -> None:
+    cfg, summary = demo_run["cfg"], demo_run["summary"]
+    assert summary["status"] == "published"
+    frames = _year_frames(demo_run["archive"])
+    with _published(cfg) as con:
+        counts = dict(con.execute(
+            "select year, count(*) from core.trade_flows group by year").fetchall())
+        totals = dict(con.execute(
+            "select year, sum(value_usd) from core.trade_flows group by year").fetchall())
+        statuses = {r[0] for r in con.execute("select status from ops.load_ledger").fetchall()}
+    assert counts == {year: len(frame) for year, frame in frames.items()}
+    for year, frame in frames.items():
+        assert totals[year] == pytest.approx(frame["v"].astype(float).sum() * 1000, rel=1e-12)
+    assert statuses == {"published"}
+
+
+def test_rca_and_market_share_equal_a_direct_computation(demo_run: dict[str, Any]) -> None:
+    cfg = demo_run["cfg"]
+    year = cfg.study.last_year
+    frame = _year_frames(demo_run["archive"])[year]
+    frame["hs6"] = frame["k"].str.zfill(6)
+    frame["v"] = frame["v"].astype(float)
+    home_code = 504  # Morocco's BACI code, as BACI publishes it
+    world_k = frame.groupby("hs6")["v"].sum()
+    home = frame[frame["i"] == home_code]
+    home_k = home.groupby("hs6")["v"].sum()
+    expected_rca = (home_k / home["v"].sum()) / (world_k[home_k.index] / frame["v"].sum())
+    expected_share = home_k / world_k[home_k.index]
+    with _published(cfg) as con:
+        mart = con.execute(
+            "select hs6, rca, world_market_share from mart.home_rca_hs6 "
+            "where year = ? and home_exports_usd > 0", [year]).df().set_index("hs6")
+    assert set(mart.index) == set(expected_rca.index)
+    pd.testing.assert_series_equal(mart["rca"].sort_index(), expected_rca.sort_index(),
+                                   check_names=False, rtol=1e-9)
+    pd.testing.assert_series_equal(mart["world_market_share"].sort_index(),
+                                   expected_share.sort_index(), check_names=False, rtol=1e-9)
+
+
+def test_top_markets_rank_the_home_country_exports(demo_run: dict[str, Any]) -> None:
+    cfg = demo_run["cfg"]
+    year = cfg.study.last_year
+    frame = _year_frames(demo_run["archive"])[year]
+    by_importer = frame[frame["i"] == 504].groupby("j")["v"].sum().sort_values(ascending=False)
+    with _published(cfg) as con:
+        top = con.execute(
+            "select m.importer_iso3, m.exports_usd, m.rank, c.baci_code "
+            "from mart.home_top_markets m join ref.countries c on c.iso3 = m.importer_iso3 "
+            "where year = ? order by rank limit 3", [year]).fetchall()
+    assert [r[3] for r in top] == list(by_importer.index[:3])
+    assert top[0][1] == pytest.approx(by_importer.iloc[0] * 1000)
+    assert [r[2] for r in top] == [1, 2, 3]
+
+
+def test_report_is_written_and_labelled_as_demo_data(demo_run: dict[str, Any]) -> None:
+    paths = [Path(p) for p in demo_run["summary"]["report_paths"]]
+    assert [p.name for p in paths] == ["index.html", "index.en.html"]
+    french = paths[0].read_text(encoding="utf-8")
+    english = paths[1].read_text(encoding="utf-8")
+    assert "Données de démonstration (synthétiques)" in french
+    assert "Demo data (synthetic)" in english
+    assert "http://" not in french and "https://" not in french
+
+
+def _file_sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_unchanged_inputs_add_nothing_and_are_reported_unchanged(workspace: Path) -> None:
+    cfg = load_config(workspace / "observatory.toml")
+    first = run_nightly(cfg)
+    assert first["status"] == "published"
+    with _published(cfg) as con:
+        before = con.execute("select count(*) from core.trade_flows").fetchone()
+        ledger_before = con.execute("select count(*) from ops.load_ledger").fetchone()
+    published_sha = _file_sha(cfg.warehouse.published)
+    second = run_nightly(cfg)
+    assert second["status"] == "unchanged"
+    assert {i["status"] for i in second["inputs"]} == {"unchanged"}
+    assert second["published"] is False
+    assert _file_sha(cfg.warehouse.published) == published_sha
+    with _published(cfg) as con:
+        assert con.execute("select count(*) from core.trade_flows").fetchone() == before
+        assert con.execute("select count(*) from ops.load_ledger").fetchone() == ledger_before
+
+
+def test_planted_defects_are_rejected_listed_and_leave_the_published_data(
+    workspace: Path,
+) -> None:
+    from observatory.demo.generate import write_defective_year
+
+    cfg = load_config(workspace / "observatory.toml")
+    assert run_nightly(cfg)["status"] == "published"
+    published_sha = _file_sha(cfg.warehouse.published)
+    archive = next((workspace / "inputs").glob("BACI_*.zip"))
+    defective = workspace / "defective.zip"
+    planted = write_defective_year(archive, defective, cfg.study.last_year)
+    shutil.move(defective, archive)
+
+    summary = run_nightly(cfg)
+    assert summary["status"] == "completed_with_rejections"
+    (rejected,) = [i for i in summary["inputs"] if i["status"] == "rejected"]
+    assert rejected["year"] == cfg.study.last_year
+    (verdict,) = summary["validation"]
+    reported = {(d["line_number"], d["field"]) for d in verdict["defects"]}
+    kinds = {d["defect"] for d in planted}
+    assert len(kinds) == 4
+    for defect in planted:
+        assert any(line == defect["row"] for line, _ in reported), defect
+    failed = {c["expectation"] for c in verdict["failed_checks"]}
+    assert "expect_column_values_to_be_between" in failed  # the negative value
+    assert any(name.startswith("compound_key_unique") for name in failed)
+    # Nothing was published: the published file is byte for byte the one before.
+    assert _file_sha(cfg.warehouse.published) == published_sha
+    # The rejected rows are kept, with file, line, field and reason, in the working database.
+    with duckdb.connect(str(cfg.warehouse.work), read_only=True) as con:
+        quarantined = con.execute(
+            "select line_number, field, reason, raw_record from ops.quarantine "
+            "where batch_id = ?", [rejected["batch_id"]]).fetchall()
+        status = con.execute("select status from ops.load_ledger where batch_id = ?",
+                             [rejected["batch_id"]]).fetchone()
+    assert status == ("rejected",)
+    assert {d["row"] for d in planted} <= {q[0] for q in quarantined}
+    assert all(q[2] and q[3] for q in quarantined)
+    # A second run with the same defective file does not load it again.
+    again = run_nightly(cfg)
+    (same,) = [i for i in again["inputs"] if i["year"] == cfg.study.last_year]
+    assert same["status"] == "unchanged" and same["previous_status"] == "rejected"
