@@ -12,7 +12,8 @@ from observatory.sources.baci import client, settings
 
 TRADE_FLOWS = Resource(
     table="core.trade_flows",
-    primary_key=("source", "year", "exporter_iso3", "importer_iso3", "hs6"),
+    primary_key=("source", "reported_by", "freq", "year", "month", "exporter_iso3",
+                 "importer_iso3", "classification", "product_code"),
     load_mode="replace_partition",
     partition=("source", "year"),
 )
@@ -82,11 +83,10 @@ def merge_flows(
         )
         con.execute(
             """
-            insert into core.trade_flows
-                (source, release, hs_revision, year, exporter_iso3, importer_iso3, hs6,
-                 value_usd, quantity_t, batch_id)
-            select ?, ?, ?, year, exporter_iso3, importer_iso3, hs6, value_usd, quantity_t,
-                   batch_id
+            insert into core.trade_flows by name
+            select ? as source, ? as release, batch_id, 'reconciled' as reported_by,
+                   ? as classification, 6 as hs_level, hs6 as product_code, 'A' as freq,
+                   year, null as month, exporter_iso3, importer_iso3, value_usd, quantity_t
             from staging.stg_baci_flows
             where batch_id = ?
             """,
