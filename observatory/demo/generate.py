@@ -154,7 +154,7 @@ def _base_flows(rng: np.random.Generator, countries: pd.DataFrame, products: pd.
             "j": rng.choice(len(iso), size=int(n_markets.sum()), p=pull),
             "p": np.repeat(chosen, n_markets),
             "value_usd": np.repeat(size[e] * weights / n_markets, n_markets)
-            * rng.lognormal(0.0, 1.0, int(n_markets.sum())),
+            * _noise(rng, 0.5 if is_home else 1.8, int(n_markets.sum())),
         })
         frames.append(pairs)
     flows = pd.concat(frames, ignore_index=True)
@@ -171,6 +171,11 @@ def _base_flows(rng: np.random.Generator, countries: pd.DataFrame, products: pd.
     flows = flows.groupby(["i", "j", "p"], as_index=False)["value_usd"].sum()
     flows["unit_value"] = rng.lognormal(7.5, 1.2, len(flows))  # USD per ton
     return flows
+
+
+def _noise(rng: np.random.Generator, sigma: float, n: int) -> np.ndarray:
+    """Log-normal multiplicative noise with mean 1 (so totals keep their size)."""
+    return rng.lognormal(-sigma * sigma / 2, sigma, n)
 
 
 def _next_year(rng: np.random.Generator, flows: pd.DataFrame,
