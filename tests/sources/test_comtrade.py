@@ -12,7 +12,6 @@ import json
 import logging
 import socket
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -719,4 +718,4 @@ def test_normalise_columns_on_a_real_comtradr_header() -> None:
 def test_every_record_column_is_declared_once() -> None:
     assert set(resources.COMTRADE_RECORDS.primary_key) <= set(settings.RECORD_COLUMNS)
     assert resources.COMTRADE_RECORDS.load_mode == "merge"
-    assert Path(resources.__file__).parent.name == "comtrade"
+    assert resources.COMTRADE_RECORDS.table == "raw.comtrade_records"
