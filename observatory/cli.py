@@ -14,6 +14,7 @@ COMMANDS_HELP = {
     "demo": "write the embedded demo data (synthetic, real formats) and run the nightly job",
     "status": "show the last runs, freshness per source and the validation outcome",
     "sql": "run a read-only SQL query against the published database",
+    "ingest": "ingest one input outside the nightly job (validated and published the same way)",
 }
 
 
@@ -32,6 +33,18 @@ def build_parser() -> argparse.ArgumentParser:
                        help="report language (repeatable; default: report.language)")
         p.add_argument("--without-prefect", action="store_true",
                        help="run the same stages without the Prefect engine (debugging)")
+
+    p = sub.add_parser("ingest", help=COMMANDS_HELP["ingest"],
+                       description=COMMANDS_HELP["ingest"])
+    ingest = p.add_subparsers(dest="what", required=True, metavar="WHAT")
+    f = ingest.add_parser("file", help="an analyst's CSV, XLSX or Parquet file, through a "
+                                       "profile declared in the configuration")
+    f.add_argument("path", help="the file")
+    f.add_argument("--profile", required=True,
+                   help="profile name: baci, comtrade, or a [profiles.<name>] of the "
+                        "configuration")
+    f.add_argument("--lang", action="append", choices=["fr", "en"],
+                   help="report language (repeatable; default: report.language)")
 
     sub.add_parser("status", help=COMMANDS_HELP["status"], description=COMMANDS_HELP["status"])
 
@@ -71,6 +84,17 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         print("\n".join(status_lines(cfg)))
         return 0
+    if args.command == "ingest":
+        from pathlib import Path
+
+        from observatory.nightly import run_file_ingest
+        from observatory.runsummary import console_lines
+
+        langs = tuple(dict.fromkeys(args.lang)) if args.lang else None
+        summary = run_file_ingest(cfg, Path(args.path), args.profile, langs=langs)
+        print("\n".join(console_lines(summary)))
+        print(f"Database: {summary['published_path']}")
+        return 0 if summary["status"] != "completed_with_rejections" else 1
     if args.command == "demo":
         from observatory.demo.generate import generate_demo
 

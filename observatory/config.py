@@ -88,6 +88,7 @@ class Config:
     validation: ValidationConfig
     report: ReportConfig
     demo: DemoConfig
+    profiles: dict[str, Any] = field(compare=False, default_factory=dict)
     raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     def resolve(self, pattern: str) -> str:
@@ -150,6 +151,8 @@ def _flatten_sections(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
     for name, body in raw.items():
         if not isinstance(body, dict):
             raise ConfigError(f"{name}: expected a [section], got a value")
+        if name == "profiles":
+            continue  # checked by observatory.sources.files.settings.make_profile
         if name == "sources":
             for source, source_body in body.items():
                 if not isinstance(source_body, dict):
@@ -272,5 +275,25 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
         validation=ValidationConfig(chunk_rows=val["chunk_rows"], sample_rows=val["sample_rows"]),
         report=ReportConfig(dir=root / rep["dir"], language=rep["language"]),
         demo=DemoConfig(dir=root / s["demo"]["dir"], seed=s["demo"]["seed"]),
+        profiles=_profiles(raw.get("profiles", {}), known),
         raw=raw,
     )
+
+
+def _profiles(section: Any, known: frozenset[str]) -> dict[str, Any]:
+    """The built-in file profiles, plus those declared as [profiles.<name>]."""
+    from observatory.sources.files.settings import BUILT_IN, built_in_profile, make_profile
+
+    profiles: dict[str, Any] = {name: built_in_profile(name) for name in BUILT_IN}
+    if not isinstance(section, dict):
+        raise ConfigError("profiles: expected [profiles.<name>] sections")
+    for name, body in section.items():
+        if not isinstance(body, dict):
+            raise ConfigError(f"profiles.{name}: expected a [profiles.{name}] section")
+        if name in BUILT_IN:
+            raise ConfigError(f"profiles.{name}: the name of a built-in profile")
+        profile = make_profile(name, body, key_prefix=f"profiles.{name}")
+        if profile.reporter:
+            _country(f"profiles.{name}.reporter", profile.reporter, known)
+        profiles[name] = profile
+    return profiles

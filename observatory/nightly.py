@@ -68,26 +68,72 @@ def run_nightly(
                 steps.merge_baci_batch(cfg, outcome)
             else:
                 outcome.status = "rejected"
-        summary["inputs"] = [asdict(i) for i in inputs]
-        summary["validation"] = [asdict(v) for v in verdicts]
-
-        # indicators, report, publish: only when what would be published changed
-        fingerprint = pipeline.publication_fingerprint(cfg, prepared["ref_fingerprint"])
-        current = publish.published_fingerprint(cfg.warehouse.published)
-        if fingerprint == current:
-            summary.update(published=False, reason="inputs and models unchanged")
-        else:
-            summary["marts"] = steps.build_marts(cfg)
-            summary.update(steps.publish_database(cfg, run_id, fingerprint, langs,
-                                                  steps.render_reports))
-        summary["published_path"] = str(cfg.warehouse.published)
-        summary["report_paths"] = [str(p) for p in report_paths(cfg, langs)]
-        summary["status"] = run_status(inputs, summary["published"])
-        summary["ended_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        summary["summary_path"] = str(
-            pipeline.finish_run(cfg, run_id, summary["status"], summary)
-        )
+        _conclude(cfg, steps, run_id, prepared, inputs, verdicts, langs, summary)
     return summary
+
+
+def run_file_ingest(
+    cfg: Config,
+    path: Path,
+    profile_name: str,
+    *,
+    steps: Steps | None = None,
+    langs: tuple[str, ...] | None = None,
+) -> dict[str, Any]:
+    """`observatory ingest file`: one analyst's file through the same gate, then publish."""
+    steps = steps or Steps()
+    run_id = pipeline.new_run_id()
+    langs = langs or (cfg.report.language,)
+    summary: dict[str, Any] = {
+        "run_id": run_id, "kind": "ingest file",
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "config": str(cfg.path), "home": cfg.study.home,
+        "years": [cfg.study.first_year, cfg.study.last_year],
+    }
+    with publish.run_lock(cfg.warehouse.work):
+        prepared = steps.prepare_warehouse(cfg, run_id)
+        outcome = pipeline.ingest_file(cfg, run_id, path, profile_name)
+        verdicts = []
+        if outcome.status == "loaded":
+            verdict = pipeline.validate_file_batch(cfg, run_id, outcome)
+            verdicts.append(verdict)
+            if verdict.passed:
+                pipeline.merge_file_batch(cfg, outcome)
+            else:
+                outcome.status = "rejected"
+        _conclude(cfg, steps, run_id, prepared, [outcome], verdicts, langs, summary)
+    return summary
+
+
+def _conclude(
+    cfg: Config,
+    steps: Steps,
+    run_id: str,
+    prepared: dict[str, Any],
+    inputs: list[pipeline.InputOutcome],
+    verdicts: list[pipeline.BatchVerdict],
+    langs: tuple[str, ...],
+    summary: dict[str, Any],
+) -> None:
+    """Indicators, report and publish when what would be published changed; then the run
+    summary."""
+    summary["inputs"] = [asdict(i) for i in inputs]
+    summary["validation"] = [asdict(v) for v in verdicts]
+    fingerprint = pipeline.publication_fingerprint(cfg, prepared["ref_fingerprint"])
+    current = publish.published_fingerprint(cfg.warehouse.published)
+    if fingerprint == current:
+        summary.update(published=False, reason="inputs and models unchanged")
+    else:
+        summary["marts"] = steps.build_marts(cfg)
+        summary.update(steps.publish_database(cfg, run_id, fingerprint, langs,
+                                              steps.render_reports))
+    summary["published_path"] = str(cfg.warehouse.published)
+    summary["report_paths"] = [str(p) for p in report_paths(cfg, langs)]
+    summary["status"] = run_status(inputs, summary["published"])
+    summary["ended_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    summary["summary_path"] = str(
+        pipeline.finish_run(cfg, run_id, summary["status"], summary)
+    )
 
 
 def publish_database(

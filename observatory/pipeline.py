@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 from observatory.config import Config
-from observatory.errors import SourceError
+from observatory.errors import ConfigError, SourceError
 from observatory.sources.baci import client as baci_client
 from observatory.sources.baci import resources as baci_resources
 from observatory.sources.baci import settings as baci_settings
@@ -196,23 +196,8 @@ def validate_baci_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> Batc
             chunk_rows=cfg.validation.chunk_rows,
             sample_rows=cfg.validation.sample_rows,
         )
-        _record_validation(con, run_id, batch_id, result)
-        rejected = result.rejected_lines()
-        if result.success:
-            ledger.update_batch(con, batch_id, status="validated", rows_rejected=0)
-        else:
-            _quarantine(con, run_id, outcome, result)
-            con.execute("delete from raw.baci_flows where batch_id = ?", [batch_id])
-            ledger.update_batch(
-                con, batch_id, status="rejected", rows_rejected=rejected, rows_loaded=0,
-                message=f"{len(result.failed)} check(s) failed on {rejected} row(s); "
-                        "see ops.quarantine",
-            )
-    return BatchVerdict(
-        batch_id, outcome.file_name, result.success, rejected,
-        failed_checks=[asdict(c) for c in result.failed],
-        defects=[asdict(d) for d in result.defects[: max(cfg.validation.sample_rows, 20)]],
-    )
+        return _settle_verdict(cfg, con, run_id, outcome, result, "raw.baci_flows",
+                               "concat_ws(',', r.t, r.i, r.j, r.k, r.v, r.q)")
 
 
 def _record_validation(
@@ -229,24 +214,30 @@ def _record_validation(
 
 
 def _quarantine(
-    con: duckdb.DuckDBPyConnection, run_id: str, outcome: InputOutcome, result: gate.GateResult
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    outcome: InputOutcome,
+    result: gate.GateResult,
+    raw_table: str,
+    raw_record_sql: str,
 ) -> None:
+    """Keep every failing row, with its file line, field, reason and raw record."""
     con.execute("delete from ops.quarantine where batch_id = ?", [outcome.batch_id])
     rows = [[outcome.batch_id, run_id, outcome.source, outcome.file_name, d.line_number,
              d.field, d.reason] for d in result.defects]
     con.execute(
-        "create temp table _defects (batch_id varchar, run_id varchar, source varchar, "
-        "file_name varchar, line_number bigint, field varchar, reason varchar)"
+        "create or replace temp table _defects (batch_id varchar, run_id varchar, "
+        "source varchar, file_name varchar, line_number bigint, field varchar, reason varchar)"
     )
     try:
         con.executemany("insert into _defects values (?, ?, ?, ?, ?, ?, ?)", rows)
         con.execute(
-            """
+            f"""
             insert into ops.quarantine
             select d.batch_id, d.run_id, d.source, d.file_name, d.line_number, d.field,
-                   d.reason, concat_ws(',', r.t, r.i, r.j, r.k, r.v, r.q), ?
+                   d.reason, {raw_record_sql}, ?
             from _defects as d
-            left join raw.baci_flows as r
+            left join {raw_table} as r
               on r.batch_id = d.batch_id and r.line_number = d.line_number
             order by d.line_number
             """,
@@ -254,6 +245,110 @@ def _quarantine(
         )
     finally:
         con.execute("drop table _defects")
+
+
+def _settle_verdict(
+    cfg: Config,
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    outcome: InputOutcome,
+    result: gate.GateResult,
+    raw_table: str,
+    raw_record_sql: str,
+) -> BatchVerdict:
+    assert outcome.batch_id is not None
+    _record_validation(con, run_id, outcome.batch_id, result)
+    rejected = result.rejected_lines()
+    if result.success:
+        ledger.update_batch(con, outcome.batch_id, status="validated", rows_rejected=0)
+    else:
+        _quarantine(con, run_id, outcome, result, raw_table, raw_record_sql)
+        con.execute(f"delete from {raw_table} where batch_id = ?", [outcome.batch_id])
+        ledger.update_batch(
+            con, outcome.batch_id, status="rejected", rows_rejected=rejected, rows_loaded=0,
+            message=f"{len(result.failed)} check(s) failed on {rejected} row(s); "
+                    "see ops.quarantine",
+        )
+    return BatchVerdict(
+        outcome.batch_id, outcome.file_name, result.success, rejected,
+        failed_checks=[asdict(c) for c in result.failed],
+        defects=[asdict(d) for d in result.defects[: max(cfg.validation.sample_rows, 20)]],
+    )
+
+
+def ingest_file(cfg: Config, run_id: str, path: Path, profile_name: str) -> InputOutcome:
+    """Land an analyst's file and load it into raw through its profile."""
+    from observatory.sources.files import resources as file_resources
+
+    profile = cfg.profiles.get(profile_name)
+    if profile is None:
+        raise ConfigError(f"--profile: unknown profile {profile_name!r} (known: "
+                          f"{', '.join(sorted(cfg.profiles))})")
+    source = file_resources.source_name(profile)
+    landed, sha = file_resources.land(path, cfg.warehouse.raw_dir)
+    fingerprint = f"{profile.name}:sha256={sha}"
+    with work_db(cfg) as con:
+        settled = ledger.find_settled(con, source, fingerprint)
+        if settled is not None:
+            return InputOutcome(source, path.name, "unchanged", settled.batch_id,
+                                release=sha[:12], previous_status=settled.status)
+        batch_id = f"{source}:{sha[:12]}"
+        ledger.start_batch(
+            con, batch_id=batch_id, run_id=run_id, source=source, release=sha[:12],
+            period=None, file_name=path.name, file_path=str(landed), file_sha256=sha,
+            file_fingerprint=fingerprint, parameters={"profile": profile.name},
+        )
+        try:
+            rows, breakdown, notes = file_resources.load_raw(con, landed, profile, batch_id)
+        except SourceError as exc:
+            for table in ("file_records", "file_batches", "file_code_map"):
+                con.execute(f"delete from raw.{table} where batch_id = ?", [batch_id])
+            ledger.update_batch(con, batch_id, status="failed", message=str(exc))
+            return InputOutcome(source, path.name, "failed", batch_id, sha[:12],
+                                message=str(exc))
+        message = "; ".join(notes) or None
+        ledger.update_batch(con, batch_id, status="loaded", rows_read=rows, message=message)
+    return InputOutcome(source, path.name, "loaded", batch_id, sha[:12], rows_read=rows,
+                        message=message)
+
+
+def validate_file_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> BatchVerdict:
+    """The gate for an analyst's file: the file_records suite, then SQL checks."""
+    assert outcome.batch_id is not None
+    with work_db(cfg) as con:
+        result = gate.run_suite(
+            con,
+            suite_name="file_records",
+            expectations=suites.file_record_expectations,
+            query="select line_number, reporter_iso3, partner_iso3, product_code, year, month, "
+                  "flow, value_usd, quantity_t, classification from staging.stg_file_records "
+                  "where batch_id = ? and not is_breakdown order by line_number",
+            params=[outcome.batch_id],
+            sql_checks=suites.file_record_sql_checks(outcome.batch_id),
+            chunk_rows=cfg.validation.chunk_rows,
+            sample_rows=cfg.validation.sample_rows,
+        )
+        verdict = _settle_verdict(
+            cfg, con, run_id, outcome, result, "raw.file_records",
+            "concat_ws(' | ', r.reporter, r.partner, r.product, r.year, r.month, r.flow, "
+            "r.value, r.quantity)")
+        if not result.success:
+            for table in ("file_batches", "file_code_map"):
+                con.execute(f"delete from raw.{table} where batch_id = ?", [outcome.batch_id])
+    return verdict
+
+
+def merge_file_batch(cfg: Config, outcome: InputOutcome) -> int:
+    from observatory.sources.files import resources as file_resources
+
+    assert outcome.batch_id and outcome.release
+    with work_db(cfg) as con:
+        counts = file_resources.merge(con, outcome.batch_id, outcome.source, outcome.release)
+        for table in ("file_records", "file_batches", "file_code_map"):
+            con.execute(f"delete from raw.{table} where batch_id = ?", [outcome.batch_id])
+        rows = counts["trade_flows"] + counts["trade_totals"]
+        ledger.update_batch(con, outcome.batch_id, status="merged", rows_loaded=rows)
+    return rows
 
 
 # -------------------------------------------------------------------------------- transform

@@ -33,7 +33,18 @@ def test_every_configuration_key_is_documented() -> None:
         return out
 
     for key in keys("", raw):
+        if key.startswith("profiles."):
+            continue  # profiles are examples; their keys are checked below
         assert f"`{key}`" in README, key
+
+
+def test_every_profile_key_is_documented() -> None:
+    from observatory.sources.files.settings import PROFILE_KEYS, Profile
+
+    fields = set(Profile.__dataclass_fields__) - {"name", "extra"}
+    assert fields == set(PROFILE_KEYS)
+    for key in PROFILE_KEYS:
+        assert f"| `{key}` |" in README, key
 
 
 def test_every_warehouse_table_is_documented(demo_run: dict[str, Any]) -> None:

@@ -92,6 +92,6 @@ def test_sectors_by_longest_prefix(hs6: str, sector: str) -> None:
 def test_reference_tables_are_complete() -> None:
     tables = build_reference_tables()
     assert set(tables) == {"countries", "hs_nomenclature", "sectors", "hs_sectors",
-                           "baci_special_codes"}
+                           "baci_special_codes", "comtrade_special_codes"}
     assert len(tables["hs_sectors"]) == 5613
     assert tables["hs_sectors"]["sector"].notna().all()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gettext
 import io
 from functools import cache
+from typing import Any
 from importlib import resources
 
 import pandas as pd
@@ -127,3 +128,46 @@ def baci_special_codes() -> pd.DataFrame:
     if clash:
         raise ReferenceDataError(f"special BACI codes are also country codes: {sorted(clash)}")
     return frame
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text)
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c))
+                    .lower().replace("’", "'").split())
+
+
+@cache
+def _name_index() -> tuple[dict[str, str], list[tuple[Any, str]]]:
+    import re
+
+    exact: dict[str, str] = {}
+    french = _french_names()
+    for rec in _coco_table().itertuples(index=False):
+        names = {rec.name_short, rec.name_official}
+        official = pycountry.countries.get(alpha_3=rec.ISO3)
+        if official is not None:
+            names |= {official.name, french.gettext(official.name),
+                      getattr(official, "common_name", official.name),
+                      getattr(official, "official_name", official.name)}
+        for name in names:
+            exact.setdefault(_fold(name), rec.ISO3)
+    patterns = [(re.compile(rec.regex, re.IGNORECASE), rec.ISO3)
+                for rec in _coco_table().itertuples(index=False) if rec.regex]
+    return exact, patterns
+
+
+def match_country_name(name: str) -> str | None:
+    """ISO3 of a country named in English or French ("Türkiye", "Maroc", "Côte d'Ivoire",
+    "United States of America"…): an exact match on the names of country_converter and
+    pycountry (accents and case folded), else country_converter's regular expressions when
+    exactly one country matches. None when unknown or ambiguous."""
+    exact, patterns = _name_index()
+    folded = _fold(name)
+    if not folded:
+        return None
+    if folded in exact:
+        return exact[folded]
+    hits = {iso3 for pattern, iso3 in patterns if pattern.search(folded)}
+    return hits.pop() if len(hits) == 1 else None

@@ -84,3 +84,76 @@ def trade_flow_sql_checks(batch_id: str) -> list[SqlCheck]:
             params=(batch_id,),
         ),
     ]
+
+
+HS_REVISIONS = ["HS92", "HS96", "HS02", "HS07", "HS12", "HS17", "HS22"]
+
+
+def file_record_expectations() -> list[Any]:
+    """The suite for an analyst's file in staging (breakdown rows already left out).
+
+    Reporter and partner codes known (the World counts as known); product codes of 2, 4 or
+    6 digits; a year in range and a month in 1..12 when given; a flow that is X or M; a
+    value present and >= 0; a quantity >= 0 when present; a known HS revision.
+    """
+    import great_expectations.expectations as gxe
+
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="reporter_iso3"),
+        gxe.ExpectColumnValuesToNotBeNull(column="partner_iso3"),
+        gxe.ExpectColumnValuesToMatchRegex(column="product_code",
+                                           regex=r"^[0-9]{2}(?:[0-9]{2}){0,2}$"),
+        gxe.ExpectColumnValuesToNotBeNull(column="product_code"),
+        gxe.ExpectColumnValuesToNotBeNull(column="year"),
+        gxe.ExpectColumnValuesToBeBetween(column="year", min_value=FIRST_TRADE_YEAR,
+                                          max_value=date.today().year),
+        gxe.ExpectColumnValuesToBeBetween(column="month", min_value=1, max_value=12),
+        gxe.ExpectColumnValuesToBeInSet(column="flow", value_set=["X", "M"]),
+        gxe.ExpectColumnValuesToNotBeNull(column="flow"),
+        gxe.ExpectColumnValuesToNotBeNull(column="value_usd"),
+        gxe.ExpectColumnValuesToBeBetween(column="value_usd", min_value=0),
+        gxe.ExpectColumnValuesToBeBetween(column="quantity_t", min_value=0),
+        gxe.ExpectColumnValuesToBeInSet(column="classification", value_set=HS_REVISIONS),
+    ]
+
+
+def file_record_sql_checks(batch_id: str) -> list[SqlCheck]:
+    """A flow is reported once per (reporter, partner, flow, revision, product, period)."""
+    return [
+        SqlCheck(
+            name="compound_key_unique(reporter, partner, flow, classification, product, year, "
+                 "month)",
+            column="reporter_iso3,partner_iso3,flow,classification,product_code,year,month",
+            query="""
+                with duplicates as (
+                    select reporter_iso3, partner_iso3, flow, classification, product_code,
+                           year, month, list(line_number order by line_number) as lines
+                    from staging.stg_file_records
+                    where batch_id = ? and not is_breakdown
+                    group by all
+                    having count(*) > 1
+                )
+                select unnest(lines), 'reporter,partner,flow,product,year',
+                       'duplicate key (' || concat_ws(', ', reporter_iso3, partner_iso3, flow,
+                       classification, product_code, year, month) || ') on lines '
+                       || array_to_string(lines, ', ')
+                from duplicates
+                order by 1
+            """,
+            params=(batch_id,),
+        ),
+        SqlCheck(
+            name="quantity_is_a_number",
+            column="quantity_t",
+            query="""
+                select line_number, 'quantity', 'quantity ''' || quantity_text
+                       || ''' is not a number'
+                from (select s.line_number, r.quantity as quantity_text
+                      from staging.stg_file_records s
+                      join raw.file_records r using (batch_id, line_number)
+                      where s.batch_id = ? and s.quantity_unreadable and not s.is_breakdown)
+                order by 1
+            """,
+            params=(batch_id,),
+        ),
+    ]

@@ -1,0 +1,1 @@
+"""Analysts' files (CSV, XLSX, Parquet) read through declared profiles."""

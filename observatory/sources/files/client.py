@@ -1,0 +1,178 @@
+"""Read an analyst's file in bounded chunks, as text, with its line numbers.
+
+CSV is streamed by pandas in chunks (encodings and decimal commas handled there); Parquet
+by pyarrow record batches; XLSX (at most about a million rows by the format's design) is
+read by openpyxl. Every value stays text here; typing and code mapping happen in SQL.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from observatory.errors import SourceError
+from observatory.sources.files.settings import Profile
+
+CHUNK_ROWS = 200_000
+CANONICAL = {"reporter_column": "reporter", "partner_column": "partner",
+             "product_column": "product", "year_column": "year", "month_column": "month",
+             "flow_column": "flow", "value_column": "value",
+             "quantity_column": "quantity", "classification_column": "classification"}
+
+
+def file_format(path: Path, profile: Profile) -> str:
+    if profile.format != "auto":
+        return profile.format
+    suffix = path.suffix.lower()
+    formats = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx",
+               ".parquet": "parquet"}
+    if suffix not in formats:
+        raise SourceError(f"{path.name}: cannot tell the format from '{suffix}'; "
+                          "set the profile's format")
+    return formats[suffix]
+
+
+def detect_encoding(path: Path, profile: Profile) -> tuple[str, list[str]]:
+    """The encoding to read with, and notes: UTF-8 (BOM or not) if the whole file decodes,
+    else cp1252 (Windows Western European, as French spreadsheets save)."""
+    if profile.encoding != "auto":
+        return profile.encoding, []
+    head = path.open("rb").read(4)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", []
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        try:
+            while chunk := fh.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252", [f"{path.name}: not UTF-8, read as cp1252"]
+    return "utf-8", []
+
+
+def _check_not_html(path: Path) -> None:
+    with path.open("rb") as fh:
+        head = fh.read(512).lstrip(codecs.BOM_UTF8).lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body")):
+        raise SourceError(f"{path.name}: line 1: an HTML/XML page, not a data file")
+
+
+def _line_of_byte(path: Path, position: int) -> int:
+    with path.open("rb") as fh:
+        return fh.read(position).count(b"\n") + 1
+
+
+def _select(frame: pd.DataFrame, profile: Profile, path: Path) -> pd.DataFrame:
+    missing = [c for c in profile.source_columns()
+               if c not in frame.columns and c not in profile.optional_columns]
+    if missing:
+        raise SourceError(f"{path.name}: line {profile.skip_rows + 1}: missing column(s) "
+                          f"{', '.join(missing)} (found: {', '.join(map(str, frame.columns))})")
+    out = pd.DataFrame(index=frame.index)
+    for key, canonical in CANONICAL.items():
+        column = getattr(profile, key)
+        present = column and column in frame.columns
+        out[canonical] = frame[column].astype("string") if present else pd.NA
+    if profile.totals_only:
+        for column, total in (("mot_code", "0"), ("customs_code", "C00"),
+                              ("partner2_code", "0")):
+            if column in frame.columns:
+                value = frame[column].astype("string").str.strip()
+                out[f"_{column}"] = value.fillna(total)
+        keep = pd.Series(True, index=out.index)
+        for column, total in (("mot_code", "0"), ("customs_code", "C00"),
+                              ("partner2_code", "0")):
+            if f"_{column}" in out.columns:
+                keep &= out[f"_{column}"] == total
+                out = out.drop(columns=f"_{column}")
+        out["is_breakdown"] = ~keep
+    else:
+        out["is_breakdown"] = False
+    return out
+
+
+def read_chunks(path: Path, profile: Profile) -> Iterator[tuple[pd.DataFrame, list[str]]]:
+    """Yield (chunk, notes): canonical text columns plus `line_number` (1 = header line)."""
+    if not path.is_file():
+        raise SourceError(f"{path}: file not found")
+    kind = file_format(path, profile)
+    if kind == "parquet":
+        yield from _parquet(path, profile)
+        return
+    _check_not_html(path)
+    if kind == "xlsx":
+        yield from _xlsx(path, profile)
+        return
+    yield from _csv(path, profile)
+
+
+def _rename(frame: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if profile.column_style == "comtrade":
+        from observatory.sources.comtrade.client import normalise_columns
+
+        return normalise_columns(frame)
+    return frame
+
+
+def _csv(path: Path, profile: Profile) -> Iterator[tuple[pd.DataFrame, list[str]]]:
+    encoding, notes = detect_encoding(path, profile)
+    try:
+        reader = pd.read_csv(
+            path, sep=profile.delimiter, decimal=profile.decimal,
+            thousands=profile.thousands or None, encoding=encoding, dtype=str,
+            keep_default_na=False, na_values=[""], skiprows=profile.skip_rows,
+            chunksize=CHUNK_ROWS, on_bad_lines="error", engine="c",
+        )
+        first_line = profile.skip_rows + 2  # the header is line skip_rows + 1
+        for chunk in reader:
+            chunk = _rename(chunk, profile)
+            out = _select(chunk, profile, path)
+            out.insert(0, "line_number", range(first_line, first_line + len(out)))
+            first_line += len(out)
+            yield out, notes
+            notes = []
+    except UnicodeDecodeError as exc:
+        line = _line_of_byte(path, exc.start)
+        raise SourceError(f"{path.name}: line {line}: not valid {encoding} "
+                          f"(byte {exc.object[exc.start:exc.start + 1]!r}); set the profile's "
+                          "encoding") from exc
+    except pd.errors.ParserError as exc:
+        raise SourceError(f"{path.name}: {str(exc).strip().splitlines()[-1]}") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise SourceError(f"{path.name}: line 1: the file is empty") from exc
+
+
+def _xlsx(path: Path, profile: Profile) -> Iterator[tuple[pd.DataFrame, list[str]]]:
+    try:
+        frame = pd.read_excel(path, sheet_name=profile.sheet or 0, dtype=str,
+                              skiprows=profile.skip_rows, engine="openpyxl")
+    except (ValueError, KeyError, OSError) as exc:
+        raise SourceError(f"{path.name}: cannot read the workbook: {exc}") from exc
+    frame = _rename(frame, profile)
+    out = _select(frame, profile, path)
+    # Text cells keep the file's number format (converted in staging with the profile's
+    # marks); numeric cells arrive in Python's format, which a '.' thousands mark would
+    # misread: such workbooks need thousands = "".
+    out.insert(0, "line_number", range(profile.skip_rows + 2, profile.skip_rows + 2 + len(out)))
+    yield out, []
+
+
+def _parquet(path: Path, profile: Profile) -> Iterator[tuple[pd.DataFrame, list[str]]]:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise SourceError(f"{path.name}: not a readable Parquet file: {exc}") from exc
+    first = 1  # Parquet has no header line: rows are numbered from 1
+    for batch in parquet.iter_batches(batch_size=CHUNK_ROWS):
+        frame = _rename(batch.to_pandas().astype("string"), profile)
+        out = _select(frame, profile, path)
+        out.insert(0, "line_number", range(first, first + len(out)))
+        first += len(out)
+        yield out, []
