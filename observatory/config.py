@@ -40,6 +40,8 @@ class Thresholds:
     rca: float
     top_products: int
     top_markets: int
+    mirror_band_low: float
+    mirror_band_high: float
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,8 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "last_year": int,
         "hs_revision": str,
     },
-    "thresholds": {"rca": (int, float), "top_products": int, "top_markets": int},
+    "thresholds": {"rca": (int, float), "top_products": int, "top_markets": int,
+                   "mirror_band_low": (int, float), "mirror_band_high": (int, float)},
     "sources.baci": {"enabled": bool, "paths": list},
     "warehouse": {
         "work": str,
@@ -230,6 +233,9 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
     _positive("thresholds.rca", thresholds["rca"])
     _positive("thresholds.top_products", thresholds["top_products"])
     _positive("thresholds.top_markets", thresholds["top_markets"])
+    _positive("thresholds.mirror_band_low", thresholds["mirror_band_low"])
+    if thresholds["mirror_band_high"] <= thresholds["mirror_band_low"]:
+        raise ConfigError("thresholds.mirror_band_high: must be above mirror_band_low")
     baci = s["sources.baci"]
     for i, pattern in enumerate(baci["paths"]):
         if not isinstance(pattern, str) or not pattern:
@@ -261,6 +267,8 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
             rca=float(thresholds["rca"]),
             top_products=thresholds["top_products"],
             top_markets=thresholds["top_markets"],
+            mirror_band_low=float(thresholds["mirror_band_low"]),
+            mirror_band_high=float(thresholds["mirror_band_high"]),
         ),
         baci=BaciSourceConfig(enabled=baci["enabled"], paths=tuple(baci["paths"])),
         warehouse=WarehouseConfig(

@@ -81,9 +81,12 @@ def prepare_warehouse(cfg: Config, run_id: str) -> dict[str, Any]:
         abandoned = ledger.abandon_unfinished(con)
         con.execute("delete from ops.run_parameters")
         con.execute(
-            "insert into ops.run_parameters values (?, ?, ?, ?, ?, ?, ?)",
+            "insert into ops.run_parameters by name select ? as run_id, ? as home_iso3, "
+            "? as first_year, ? as last_year, ? as hs_revision, ? as rca_threshold, "
+            "? as started_at, ? as mirror_band_low, ? as mirror_band_high",
             [run_id, cfg.study.home, cfg.study.first_year, cfg.study.last_year,
-             cfg.study.hs_revision, cfg.thresholds.rca, ledger.now()],
+             cfg.study.hs_revision, cfg.thresholds.rca, ledger.now(),
+             cfg.thresholds.mirror_band_low, cfg.thresholds.mirror_band_high],
         )
         con.execute(
             "insert into ops.runs (run_id, started_at, status) values (?, ?, 'running')",
@@ -182,20 +185,10 @@ def validate_baci_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> Batc
             "select distinct code from raw.baci_product_codes where release = ? "
             "and hs_revision = ?", [outcome.release, outcome.hs_revision],
         ).fetchall()]
-        year = outcome.year
-        result = gate.run_suite(
-            con,
-            suite_name="trade_flows",
-            expectations=lambda: suites.trade_flow_expectations(
-                year=year, country_codes=codes, product_codes=products or None),
-            query="select line_number, year, exporter_code, importer_code, hs6, value_usd, "
-                  "quantity_t from staging.stg_baci_flows where batch_id = ? "
-                  "order by line_number",
-            params=[batch_id],
-            sql_checks=suites.trade_flow_sql_checks(batch_id),
-            chunk_rows=cfg.validation.chunk_rows,
-            sample_rows=cfg.validation.sample_rows,
-        )
+        spec = suites.trade_flow_suite(batch_id, year=outcome.year, country_codes=codes,
+                                       product_codes=products or None)
+        result = gate.run_suite(spec, con, chunk_rows=cfg.validation.chunk_rows,
+                                sample_rows=cfg.validation.sample_rows)
         return _settle_verdict(cfg, con, run_id, outcome, result, "raw.baci_flows",
                                "concat_ws(',', r.t, r.i, r.j, r.k, r.v, r.q)")
 
@@ -316,18 +309,9 @@ def validate_file_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> Batc
     """The gate for an analyst's file: the file_records suite, then SQL checks."""
     assert outcome.batch_id is not None
     with work_db(cfg) as con:
-        result = gate.run_suite(
-            con,
-            suite_name="file_records",
-            expectations=suites.file_record_expectations,
-            query="select line_number, reporter_iso3, partner_iso3, product_code, year, month, "
-                  "flow, value_usd, quantity_t, classification from staging.stg_file_records "
-                  "where batch_id = ? and not is_breakdown order by line_number",
-            params=[outcome.batch_id],
-            sql_checks=suites.file_record_sql_checks(outcome.batch_id),
-            chunk_rows=cfg.validation.chunk_rows,
-            sample_rows=cfg.validation.sample_rows,
-        )
+        result = gate.run_suite(suites.file_record_suite(outcome.batch_id), con,
+                                chunk_rows=cfg.validation.chunk_rows,
+                                sample_rows=cfg.validation.sample_rows)
         verdict = _settle_verdict(
             cfg, con, run_id, outcome, result, "raw.file_records",
             "concat_ws(' | ', r.reporter, r.partner, r.product, r.year, r.month, r.flow, "

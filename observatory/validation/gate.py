@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ import duckdb
 log = logging.getLogger(__name__)
 
 LINE = "line_number"
+ROWS = "_gate_rows"  # the batch's typed rows, materialised once per suite run
 
 
 @dataclass
@@ -63,7 +64,8 @@ class GateResult:
 @dataclass(frozen=True)
 class SqlCheck:
     """A check GX cannot do chunk by chunk: a query returning (line_number, field, reason)
-    rows for every offending row; parameters are bound, never formatted into the SQL."""
+    rows for every offending row. `{rows}` in the query names the batch's typed rows;
+    parameters are bound, never formatted into the SQL."""
 
     name: str
     column: str | None
@@ -77,40 +79,88 @@ def _quiet_gx() -> None:
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
-def run_suite(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    suite_name: str,
-    expectations: Callable[[], list[Any]],
-    query: str,
-    params: Sequence[Any],
-    sql_checks: Sequence[SqlCheck] = (),
-    chunk_rows: int = 500_000,
-    sample_rows: int = 5,
-) -> GateResult:
-    """Validate the rows of `query` (which must return a `line_number` column)."""
+@dataclass(frozen=True)
+class SuiteSpec:
+    """What to validate and how.
+
+    `query` returns the batch's rows with a `line_number` column; `params` are bound to it.
+    `by_value` holds, per categorical column (codes, years, HS codes), the expectations
+    checked on that column's DISTINCT values (with their row counts): a value passes an
+    in-set, regex or not-null expectation exactly when every row holding it does, so this is
+    the same verdict for a fraction of the work. `by_row` expectations (numeric ranges,
+    nulls of measures) are checked row by row on chunks of `row_columns`.
+    """
+
+    name: str
+    query: str
+    params: Sequence[Any]
+    by_value: dict[str, Callable[[], list[Any]]]
+    by_row: Callable[[], list[Any]]
+    row_columns: Sequence[str]
+    sql_checks: Sequence[SqlCheck] = ()
+
+
+def run_suite(spec: SuiteSpec, con: duckdb.DuckDBPyConnection, *, chunk_rows: int = 500_000,
+              sample_rows: int = 5) -> GateResult:
+    """Validate a batch with Great Expectations (pandas batches) and SQL checks."""
     _quiet_gx()
     import great_expectations as gx
 
     # GX sets its loggers up on import; keep its INFO lines out of the run's output.
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     for name in list(logging.root.manager.loggerDict):
         if name.startswith("great_expectations"):
             logging.getLogger(name).setLevel(logging.WARNING)
-
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}  # type: ignore[assignment]
-    batch_definition = (
-        context.data_sources.add_pandas(name=f"{suite_name}_source")
-        .add_dataframe_asset(name=f"{suite_name}_chunks")
-        .add_batch_definition_whole_dataframe("chunk")
-    )
-    suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
-    for expectation in expectations():
-        suite.add_expectation(expectation)
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=f"{suite_name}_run", data=batch_definition, suite=suite)
-    )
+    source = context.data_sources.add_pandas(name=f"{spec.name}_source")
+
+    def definition(name: str, expectations: list[Any]) -> Any:
+        batch = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe(
+            "frame")
+        suite = context.suites.add(gx.ExpectationSuite(name=f"{spec.name}.{name}"))
+        for expectation in expectations:
+            suite.add_expectation(expectation)
+        return context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{spec.name}.{name}.run", data=batch, suite=suite))
+
+    checks: list[CheckResult] = []
+    defects: list[RowDefect] = []
+    # The batch is typed once (staging views cast and map codes) into a temporary table
+    # that every check then scans.
+    con.execute(f"create or replace temp table {ROWS} as {spec.query}", list(spec.params))
+    try:
+        _run_checks(spec, con, definition, checks, defects, chunk_rows, sample_rows)
+    finally:
+        con.execute(f"drop table if exists {ROWS}")
+    return GateResult(spec.name, checks, defects)
+
+
+def _run_checks(spec: SuiteSpec, con: duckdb.DuckDBPyConnection, definition: Callable[..., Any],
+                checks: list[CheckResult], defects: list[RowDefect], chunk_rows: int,
+                sample_rows: int) -> None:
+    # 1. Categorical columns, on their distinct values with row counts.
+    for column, expectations in spec.by_value.items():
+        values = con.sql(f'select "{column}", count(*) as n_rows from {ROWS} group by all').df()
+        outcome = definition(f"values_{column}", expectations()).run(
+            batch_parameters={"dataframe": values},
+            result_format={"result_format": "COMPLETE", "return_unexpected_index_query": False},
+        )
+        total_rows = int(values["n_rows"].sum())
+        for res in outcome.results:
+            cfg = res.expectation_config
+            bad = _unexpected_values(values, column, res)
+            check = CheckResult(spec.name, cfg.type, column, element_count=total_rows)
+            check.success = bool(res.success) and not _raised(res)
+            if bad.empty:
+                checks.append(check)
+                continue
+            check.success = False
+            check.unexpected_count = int(bad["n_rows"].sum())
+            check.sample = [_plain(v) for v in bad[column].head(sample_rows)]
+            checks.append(check)
+            defects.extend(_locate(con, column, bad[column].tolist(), cfg.type, cfg.kwargs))
+    # 2. Row-level expectations on bounded chunks of the measure columns.
+    row_definition = definition("rows", spec.by_row())
     result_format = {
         "result_format": "COMPLETE",
         "unexpected_index_column_names": [LINE],
@@ -118,23 +168,20 @@ def run_suite(
         "partial_unexpected_count": sample_rows,
     }
     totals: dict[str, CheckResult] = {}
-    defects: list[RowDefect] = []
-    reader = con.sql(query, params=list(params)).to_arrow_reader(chunk_rows)
-    for record_batch in reader:
-        frame = record_batch.to_pandas()
-        if frame.empty:
-            continue
-        outcome = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
+    columns = ", ".join(f'"{c}"' for c in [LINE, *spec.row_columns])
+    reader = con.sql(f"select {columns} from {ROWS} order by {LINE}").to_arrow_reader(chunk_rows)
+    for frame in _frames(reader, chunk_rows):
+        outcome = row_definition.run(batch_parameters={"dataframe": frame},
+                                     result_format=result_format)
         for res in outcome.results:
             cfg = res.expectation_config
             column = cfg.kwargs.get("column")
-            key = f"{cfg.type}:{column}:{cfg.kwargs.get('regex', '')}"
-            total = totals.setdefault(key, CheckResult(suite_name, cfg.type, column))
-            raised = bool(res.exception_info and res.exception_info.get("raised_exception"))
+            key = f"{cfg.type}:{column}"
+            total = totals.setdefault(key, CheckResult(spec.name, cfg.type, column))
             total.element_count += int(res.result.get("element_count", len(frame)))
             total.unexpected_count += int(res.result.get("unexpected_count", 0) or 0)
-            total.success = total.success and bool(res.success) and not raised
-            if raised:
+            total.success = total.success and bool(res.success) and not _raised(res)
+            if _raised(res):
                 message = str(res.exception_info.get("exception_message", "error"))
                 defects.append(RowDefect(None, column or "", f"{cfg.type} raised: {message}"))
             for item in res.result.get("unexpected_index_list", []) or []:
@@ -143,17 +190,63 @@ def run_suite(
                     total.sample.append(_plain(value))
                 defects.append(RowDefect(int(item[LINE]), column or "",
                                          _reason(cfg.type, column, value, cfg.kwargs)))
-    checks = list(totals.values())
-    for check in sql_checks:
-        rows = con.execute(check.query, list(check.params)).fetchall()
+    checks.extend(totals.values())
+    # 3. Whole-batch checks in SQL.
+    for check in spec.sql_checks:
+        rows = con.execute(check.query.format(rows=ROWS), list(check.params)).fetchall()
         checks.append(CheckResult(
-            suite_name, check.name, check.column, success=not rows,
+            spec.name, check.name, check.column, success=not rows,
             element_count=-1, unexpected_count=len(rows),
             sample=[r[2] for r in rows[:sample_rows]],
         ))
         defects.extend(RowDefect(int(r[0]) if r[0] is not None else None, r[1], r[2])
                        for r in rows)
-    return GateResult(suite_name, checks, defects)
+
+
+def _frames(reader: Any, chunk_rows: int) -> Iterator[Any]:
+    """pandas frames of about `chunk_rows` rows: DuckDB hands Arrow batches of its own size,
+    and each GX run has a fixed cost, so small batches are gathered first."""
+    import pyarrow as pa
+
+    pending: list[Any] = []
+    size = 0
+    for record_batch in reader:
+        pending.append(record_batch)
+        size += record_batch.num_rows
+        if size >= chunk_rows:
+            yield pa.Table.from_batches(pending).to_pandas()
+            pending, size = [], 0
+    if size:
+        yield pa.Table.from_batches(pending).to_pandas()
+
+
+def _raised(res: Any) -> bool:
+    return bool(res.exception_info and res.exception_info.get("raised_exception"))
+
+
+def _unexpected_values(values: Any, column: str, res: Any) -> Any:
+    """The distinct values an expectation rejected (nulls included for not-null checks)."""
+    if res.expectation_config.type == "expect_column_values_to_not_be_null":
+        return values[values[column].isna()]
+    unexpected = res.result.get("unexpected_list") or []
+    if not unexpected:
+        return values.iloc[0:0]
+    return values[values[column].isin(unexpected)]
+
+
+def _locate(con: duckdb.DuckDBPyConnection, column: str, bad: list[Any], kind: str,
+            kwargs: dict[str, Any]) -> list[RowDefect]:
+    """The rows holding rejected values, with their line numbers."""
+    present = [_plain(v) for v in bad if _plain(v) is not None]
+    with_null = len(present) < len(bad)
+    rows = con.execute(
+        f'select {LINE}, "{column}" from {ROWS} '
+        f'where list_contains(?, "{column}") or (? and "{column}" is null) '
+        f"order by {LINE}",
+        [present, with_null],
+    ).fetchall()
+    return [RowDefect(int(line), column, _reason(kind, column, value, kwargs))
+            for line, value in rows]
 
 
 def _plain(value: Any) -> Any:

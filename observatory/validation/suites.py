@@ -5,45 +5,66 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from observatory.validation.gate import SqlCheck
+from collections.abc import Callable
+
+from observatory.validation.gate import SqlCheck, SuiteSpec
 
 FIRST_TRADE_YEAR = 1988  # the first year of HS-classified trade statistics
 
 
-def trade_flow_expectations(
+def trade_flow_suite(
+    batch_id: str,
     *,
     year: int,
     country_codes: list[int],
     product_codes: list[str] | None,
-) -> list[Any]:
+) -> SuiteSpec:
     """The suite for one yearly batch of bilateral flows in staging.
 
     Keys not null; year the file's own and within [1988, this year]; HS6 a six-character
     string of digits and, when the release ships its product dictionary, one of its codes;
-    exporter and importer codes in the reference crosswalk; value and quantity >= 0.
+    exporter and importer codes in the reference crosswalk; value and quantity >= 0;
+    compound key unique; quantities numbers or NA.
     """
     import great_expectations.expectations as gxe
 
-    expectations: list[Any] = [
-        gxe.ExpectColumnValuesToNotBeNull(column=column)
-        for column in ("year", "exporter_code", "importer_code", "hs6", "value_usd")
-    ]
-    expectations += [
-        gxe.ExpectColumnValuesToBeBetween(
-            column="year", min_value=FIRST_TRADE_YEAR, max_value=date.today().year
-        ),
-        gxe.ExpectColumnValuesToBeInSet(column="year", value_set=[year]),
-        gxe.ExpectColumnValuesToMatchRegex(column="hs6", regex=r"^[0-9]{6}$"),
-        gxe.ExpectColumnValuesToBeInSet(column="exporter_code", value_set=country_codes),
-        gxe.ExpectColumnValuesToBeInSet(column="importer_code", value_set=country_codes),
-        gxe.ExpectColumnValuesToBeBetween(column="value_usd", min_value=0),
-        gxe.ExpectColumnValuesToBeBetween(column="quantity_t", min_value=0),
-    ]
-    if product_codes:
-        expectations.append(
-            gxe.ExpectColumnValuesToBeInSet(column="hs6", value_set=product_codes)
-        )
-    return expectations
+    def codes(column: str) -> Callable[[], list[Any]]:
+        return lambda: [gxe.ExpectColumnValuesToNotBeNull(column=column),
+                        gxe.ExpectColumnValuesToBeInSet(column=column,
+                                                        value_set=country_codes)]
+
+    def hs6() -> list[Any]:
+        out = [gxe.ExpectColumnValuesToNotBeNull(column="hs6"),
+               gxe.ExpectColumnValuesToMatchRegex(column="hs6", regex=r"^[0-9]{6}$")]
+        if product_codes:
+            out.append(gxe.ExpectColumnValuesToBeInSet(column="hs6", value_set=product_codes))
+        return out
+
+    return SuiteSpec(
+        name="trade_flows",
+        query="select line_number, year, exporter_code, importer_code, hs6, value_usd, "
+              "quantity_t, quantity_unreadable from staging.stg_baci_flows "
+              "where batch_id = ?",
+        params=(batch_id,),
+        by_value={
+            "year": lambda: [
+                gxe.ExpectColumnValuesToNotBeNull(column="year"),
+                gxe.ExpectColumnValuesToBeBetween(column="year", min_value=FIRST_TRADE_YEAR,
+                                                  max_value=date.today().year),
+                gxe.ExpectColumnValuesToBeInSet(column="year", value_set=[year]),
+            ],
+            "exporter_code": codes("exporter_code"),
+            "importer_code": codes("importer_code"),
+            "hs6": hs6,
+        },
+        by_row=lambda: [
+            gxe.ExpectColumnValuesToNotBeNull(column="value_usd"),
+            gxe.ExpectColumnValuesToBeBetween(column="value_usd", min_value=0),
+            gxe.ExpectColumnValuesToBeBetween(column="quantity_t", min_value=0),
+        ],
+        row_columns=("value_usd", "quantity_t"),
+        sql_checks=trade_flow_sql_checks(batch_id),
+    )
 
 
 def trade_flow_sql_checks(batch_id: str) -> list[SqlCheck]:
@@ -56,8 +77,7 @@ def trade_flow_sql_checks(batch_id: str) -> list[SqlCheck]:
                 with duplicates as (
                     select year, exporter_code, importer_code, hs6,
                            list(line_number order by line_number) as lines
-                    from staging.stg_baci_flows
-                    where batch_id = ?
+                    from {rows}
                     group by year, exporter_code, importer_code, hs6
                     having count(*) > 1
                 )
@@ -68,7 +88,6 @@ def trade_flow_sql_checks(batch_id: str) -> list[SqlCheck]:
                 from duplicates
                 order by line_number
             """,
-            params=(batch_id,),
         ),
         SqlCheck(
             name="quantity_is_a_number_or_NA",
@@ -76,9 +95,9 @@ def trade_flow_sql_checks(batch_id: str) -> list[SqlCheck]:
             query="""
                 select s.line_number, 'q', 'q ' || coalesce('''' || r.q || '''', 'null')
                        || ' is neither a number nor NA'
-                from staging.stg_baci_flows as s
-                join raw.baci_flows as r using (batch_id, line_number)
-                where s.batch_id = ? and s.quantity_unreadable
+                from {rows} as s
+                join raw.baci_flows as r on r.batch_id = ? and r.line_number = s.line_number
+                where s.quantity_unreadable
                 order by s.line_number
             """,
             params=(batch_id,),
@@ -89,32 +108,55 @@ def trade_flow_sql_checks(batch_id: str) -> list[SqlCheck]:
 HS_REVISIONS = ["HS92", "HS96", "HS02", "HS07", "HS12", "HS17", "HS22"]
 
 
-def file_record_expectations() -> list[Any]:
+def file_record_suite(batch_id: str) -> SuiteSpec:
     """The suite for an analyst's file in staging (breakdown rows already left out).
 
     Reporter and partner codes known (the World counts as known); product codes of 2, 4 or
     6 digits; a year in range and a month in 1..12 when given; a flow that is X or M; a
-    value present and >= 0; a quantity >= 0 when present; a known HS revision.
+    known HS revision; a value present and >= 0; a quantity >= 0 when present; compound key
+    unique; quantities numbers.
     """
     import great_expectations.expectations as gxe
 
-    return [
-        gxe.ExpectColumnValuesToNotBeNull(column="reporter_iso3"),
-        gxe.ExpectColumnValuesToNotBeNull(column="partner_iso3"),
-        gxe.ExpectColumnValuesToMatchRegex(column="product_code",
-                                           regex=r"^[0-9]{2}(?:[0-9]{2}){0,2}$"),
-        gxe.ExpectColumnValuesToNotBeNull(column="product_code"),
-        gxe.ExpectColumnValuesToNotBeNull(column="year"),
-        gxe.ExpectColumnValuesToBeBetween(column="year", min_value=FIRST_TRADE_YEAR,
-                                          max_value=date.today().year),
-        gxe.ExpectColumnValuesToBeBetween(column="month", min_value=1, max_value=12),
-        gxe.ExpectColumnValuesToBeInSet(column="flow", value_set=["X", "M"]),
-        gxe.ExpectColumnValuesToNotBeNull(column="flow"),
-        gxe.ExpectColumnValuesToNotBeNull(column="value_usd"),
-        gxe.ExpectColumnValuesToBeBetween(column="value_usd", min_value=0),
-        gxe.ExpectColumnValuesToBeBetween(column="quantity_t", min_value=0),
-        gxe.ExpectColumnValuesToBeInSet(column="classification", value_set=HS_REVISIONS),
-    ]
+    def not_null(column: str) -> Callable[[], list[Any]]:
+        return lambda: [gxe.ExpectColumnValuesToNotBeNull(column=column)]
+
+    return SuiteSpec(
+        name="file_records",
+        query="select line_number, reporter_iso3, partner_iso3, product_code, year, month, "
+              "flow, value_usd, quantity_t, classification, quantity_unreadable "
+              "from staging.stg_file_records where batch_id = ? and not is_breakdown",
+        params=(batch_id,),
+        by_value={
+            "reporter_iso3": not_null("reporter_iso3"),
+            "partner_iso3": not_null("partner_iso3"),
+            "product_code": lambda: [
+                gxe.ExpectColumnValuesToNotBeNull(column="product_code"),
+                gxe.ExpectColumnValuesToMatchRegex(column="product_code",
+                                                   regex=r"^[0-9]{2}(?:[0-9]{2}){0,2}$"),
+            ],
+            "year": lambda: [
+                gxe.ExpectColumnValuesToNotBeNull(column="year"),
+                gxe.ExpectColumnValuesToBeBetween(column="year", min_value=FIRST_TRADE_YEAR,
+                                                  max_value=date.today().year),
+            ],
+            "month": lambda: [gxe.ExpectColumnValuesToBeBetween(column="month", min_value=1,
+                                                                max_value=12)],
+            "flow": lambda: [gxe.ExpectColumnValuesToNotBeNull(column="flow"),
+                             gxe.ExpectColumnValuesToBeInSet(column="flow",
+                                                             value_set=["X", "M"])],
+            "classification": lambda: [
+                gxe.ExpectColumnValuesToBeInSet(column="classification",
+                                                value_set=HS_REVISIONS)],
+        },
+        by_row=lambda: [
+            gxe.ExpectColumnValuesToNotBeNull(column="value_usd"),
+            gxe.ExpectColumnValuesToBeBetween(column="value_usd", min_value=0),
+            gxe.ExpectColumnValuesToBeBetween(column="quantity_t", min_value=0),
+        ],
+        row_columns=("value_usd", "quantity_t"),
+        sql_checks=file_record_sql_checks(batch_id),
+    )
 
 
 def file_record_sql_checks(batch_id: str) -> list[SqlCheck]:
@@ -128,8 +170,7 @@ def file_record_sql_checks(batch_id: str) -> list[SqlCheck]:
                 with duplicates as (
                     select reporter_iso3, partner_iso3, flow, classification, product_code,
                            year, month, list(line_number order by line_number) as lines
-                    from staging.stg_file_records
-                    where batch_id = ? and not is_breakdown
+                    from {rows}
                     group by all
                     having count(*) > 1
                 )
@@ -140,7 +181,6 @@ def file_record_sql_checks(batch_id: str) -> list[SqlCheck]:
                 from duplicates
                 order by 1
             """,
-            params=(batch_id,),
         ),
         SqlCheck(
             name="quantity_is_a_number",
@@ -149,9 +189,10 @@ def file_record_sql_checks(batch_id: str) -> list[SqlCheck]:
                 select line_number, 'quantity', 'quantity ''' || quantity_text
                        || ''' is not a number'
                 from (select s.line_number, r.quantity as quantity_text
-                      from staging.stg_file_records s
-                      join raw.file_records r using (batch_id, line_number)
-                      where s.batch_id = ? and s.quantity_unreadable and not s.is_breakdown)
+                      from {rows} as s
+                      join raw.file_records as r
+                        on r.batch_id = ? and r.line_number = s.line_number
+                      where s.quantity_unreadable)
                 order by 1
             """,
             params=(batch_id,),
