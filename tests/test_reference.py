@@ -41,6 +41,11 @@ def test_country_codes_names_and_groups() -> None:
         assert countries.loc[iso3, "iso_numeric"] == iso
         assert countries.loc[iso3, "baci_code"] == baci == countries.loc[iso3, "comtrade_code"]
     assert countries.loc["NAM", "iso2"] == "NA"  # not a missing value
+    assert countries.loc["GRC", "iso2"] == "GR" and countries.loc["GBR", "iso2"] == "GB"
+    assert countries["iso2"].str.fullmatch("[A-Z]{2}").all()
+    # Taiwan is reported by BACI and Comtrade as 490 "Other Asia, nes", not under 158.
+    assert pd.isna(countries.loc["TWN", "baci_code"])
+    assert countries.loc["CXR", "region"] == "Oceania"
     assert countries["eu_member"].sum() == 27
     assert countries.loc["MAR", "afcfta_state_party"] and countries.loc["EGY",
                                                                         "afcfta_state_party"]
@@ -83,7 +88,8 @@ def test_baci_country_dictionary_is_covered() -> None:
     ("840710", "aeronautics"), ("841112", "aeronautics"), ("070200", "agrifood"),
     ("160413", "agrifood"), ("620342", "textile_leather"), ("640399", "textile_leather"),
     ("300490", "pharma"), ("847130", "electronics"), ("851712", "electronics"),
-    ("720711", "other"),
+    ("720711", "other"), ("401130", "aeronautics"), ("401110", "automotive"),
+    ("840721", "other"), ("840820", "automotive"),
 ])
 def test_sectors_by_longest_prefix(hs6: str, sector: str) -> None:
     assert sector_of(hs6) == sector

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import re
 from functools import cache
 from typing import Any
 from importlib import resources
@@ -27,8 +28,20 @@ from observatory.errors import ReferenceDataError
 COLUMNS = ["iso3", "iso2", "iso_numeric", "m49", "baci_code", "comtrade_code", "name_en",
            "name_fr", "region", "sub_region", "eu_member", "afcfta_state_party", "ldc"]
 
-# country_converter's continents, as UN M49 regions.
-_REGIONS = {"America": "Americas", "Antarctica": "Antarctica"}
+# UN M49 regions of the sub-regions (country_converter's "continent" column is not M49's:
+# it puts Christmas Island and the Cocos Islands in Asia, for instance).
+_REGIONS = {
+    "Northern Africa": "Africa", "Eastern Africa": "Africa", "Middle Africa": "Africa",
+    "Southern Africa": "Africa", "Western Africa": "Africa",
+    "Caribbean": "Americas", "Central America": "Americas", "South America": "Americas",
+    "Northern America": "Americas",
+    "Central Asia": "Asia", "Eastern Asia": "Asia", "South-eastern Asia": "Asia",
+    "Southern Asia": "Asia", "Western Asia": "Asia",
+    "Eastern Europe": "Europe", "Northern Europe": "Europe", "Southern Europe": "Europe",
+    "Western Europe": "Europe",
+    "Australia and New Zealand": "Oceania", "Melanesia": "Oceania", "Micronesia": "Oceania",
+    "Polynesia": "Oceania", "Antarctica": "Antarctica",
+}
 
 
 def _data_file(name: str) -> str:
@@ -62,7 +75,8 @@ def _countries() -> pd.DataFrame:
     table = _coco_table()
     french = _french_names()
     exceptions = pd.read_csv(io.StringIO(_data_file("numeric_code_exceptions.csv")),
-                             dtype={"iso3": str})
+                             dtype={"iso3": str, "baci_code": "Int64",
+                                    "comtrade_code": "Int64"})
     baci = dict(zip(exceptions["iso3"], exceptions["baci_code"], strict=True))
     comtrade = dict(zip(exceptions["iso3"], exceptions["comtrade_code"], strict=True))
     ldc = _iso_set("ldc.csv")
@@ -73,27 +87,32 @@ def _countries() -> pd.DataFrame:
         iso_numeric = int(rec.ISOnumeric)
         official = pycountry.countries.get(alpha_3=iso3)
         name_fr = french.gettext(official.name) if official is not None else rec.name_short
+        # A few ISO2 cells of country_converter are regular expressions (^GB$|^UK$).
+        iso2 = re.findall(r"[A-Z]{2}", rec.ISO2)[0] if rec.ISO2 else None
         rows.append({
             "iso3": iso3,
-            "iso2": rec.ISO2,
+            "iso2": iso2,
             "iso_numeric": iso_numeric,
             "m49": int(rec.UNcode) if rec.UNcode else iso_numeric,
-            "baci_code": int(baci.get(iso3, iso_numeric)),
-            "comtrade_code": int(comtrade.get(iso3, iso_numeric)),
+            "baci_code": baci.get(iso3, iso_numeric),
+            "comtrade_code": comtrade.get(iso3, iso_numeric),
             "name_en": rec.name_short,
             "name_fr": name_fr,
-            "region": _REGIONS.get(rec.continent, rec.continent),
+            "region": _REGIONS.get(rec.UNregion),
             "sub_region": rec.UNregion or None,
             "eu_member": rec.EU27 == "EU27",
             "afcfta_state_party": iso3 in afcfta,
             "ldc": iso3 in ldc,
         })
     frame = pd.DataFrame(rows, columns=COLUMNS)
+    for column in ("baci_code", "comtrade_code"):
+        frame[column] = frame[column].astype("Int64")
     missing = (ldc | afcfta) - set(frame["iso3"])
     if missing:
         raise ReferenceDataError(f"group lists name unknown ISO3 codes: {sorted(missing)}")
     for column in ("iso3", "baci_code", "comtrade_code"):
-        duplicated = frame[column][frame[column].duplicated()]
+        values = frame[column].dropna()
+        duplicated = values[values.duplicated()]
         if not duplicated.empty:
             raise ReferenceDataError(f"countries: {column} not unique: {list(duplicated)}")
     return frame.sort_values("iso3").reset_index(drop=True)
@@ -111,12 +130,14 @@ def known_iso3() -> frozenset[str]:
 
 @cache
 def baci_code_to_iso3() -> dict[int, str]:
-    return dict(zip(_countries()["baci_code"], _countries()["iso3"], strict=True))
+    frame = _countries().dropna(subset=["baci_code"])
+    return {int(c): iso for c, iso in zip(frame["baci_code"], frame["iso3"], strict=True)}
 
 
 @cache
 def comtrade_code_to_iso3() -> dict[int, str]:
-    return dict(zip(_countries()["comtrade_code"], _countries()["iso3"], strict=True))
+    frame = _countries().dropna(subset=["comtrade_code"])
+    return {int(c): iso for c, iso in zip(frame["comtrade_code"], frame["iso3"], strict=True)}
 
 
 def baci_special_codes() -> pd.DataFrame:
@@ -124,7 +145,7 @@ def baci_special_codes() -> pd.DataFrame:
     (`baci_code, label, name, successor_iso3`). Known, so not rejected as unknown codes."""
     frame = pd.read_csv(io.StringIO(_data_file("baci_special_codes.csv")),
                         dtype={"label": str, "name": str, "successor_iso3": str})
-    clash = set(frame["baci_code"]) & set(_countries()["baci_code"])
+    clash = set(frame["baci_code"]) & set(_countries()["baci_code"].dropna())
     if clash:
         raise ReferenceDataError(f"special BACI codes are also country codes: {sorted(clash)}")
     return frame
