@@ -50,7 +50,7 @@ def universe(n_countries: int = 225, n_products: int = 5300, seed: int = 7) -> U
 def year_flows(u: Universe, year: int, rows: int, seed: int = 7) -> pa.Table:
     """One year of flows; years share their base structure so most flows persist."""
     base = np.random.default_rng(seed)
-    draw = int(rows * 1.35)
+    draw = int(rows * 2.8)  # skewed draws repeat: about half are duplicates
     exporters = base.choice(len(u.codes), draw, p=u.size ** 0.8 / (u.size ** 0.8).sum())
     importers = base.choice(len(u.codes), draw, p=u.size ** 0.9 / (u.size ** 0.9).sum())
     products = base.choice(len(u.products), draw, p=u.popularity / u.popularity.sum())
