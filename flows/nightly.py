@@ -29,6 +29,15 @@ validate_baci_batch = task(name="validate_baci_batch", cache_policy=NONE)(
     pipeline.validate_baci_batch
 )
 merge_baci_batch = task(name="merge_baci_batch", cache_policy=NONE)(pipeline.merge_baci_batch)
+# The Comtrade client retries with backoff itself (Retry-After, 5xx, time-outs) and resumes
+# pending requests next run, so the task does not retry on top of it.
+ingest_comtrade = task(name="ingest_comtrade", cache_policy=NONE)(pipeline.ingest_comtrade)
+validate_comtrade_batch = task(name="validate_comtrade_batch", cache_policy=NONE)(
+    pipeline.validate_comtrade_batch
+)
+merge_comtrade_batch = task(name="merge_comtrade_batch", cache_policy=NONE)(
+    pipeline.merge_comtrade_batch
+)
 build_marts = task(name="build_marts", cache_policy=NONE)(pipeline.build_marts)
 render_reports = task(name="render_reports", cache_policy=NONE)(pipeline.render_reports)
 publish_warehouse = task(
@@ -65,6 +74,9 @@ def nightly(config_path: str | None = None, langs: list[str] | None = None) -> d
         ingest_baci_archive=ingest_baci_archive,
         validate_baci_batch=validate_baci_batch,
         merge_baci_batch=merge_baci_batch,
+        ingest_comtrade=ingest_comtrade,
+        validate_comtrade_batch=validate_comtrade_batch,
+        merge_comtrade_batch=merge_comtrade_batch,
         build_marts=build_marts,
         render_reports=render_reports,
         publish_database=publish_warehouse,

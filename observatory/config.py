@@ -51,6 +51,20 @@ class BaciSourceConfig:
 
 
 @dataclass(frozen=True)
+class ComtradeSourceConfig:
+    enabled: bool
+    endpoint: str
+    freq: str
+    reporters: tuple[str, ...]
+    partners: tuple[str, ...]
+    commodities: tuple[str, ...]
+    flows: tuple[str, ...]
+    base_url: str
+    row_cap: int
+    max_retries: int
+
+
+@dataclass(frozen=True)
 class WarehouseConfig:
     work: Path
     published: Path
@@ -86,6 +100,7 @@ class Config:
     study: StudyConfig
     thresholds: Thresholds
     baci: BaciSourceConfig
+    comtrade: ComtradeSourceConfig
     warehouse: WarehouseConfig
     validation: ValidationConfig
     report: ReportConfig
@@ -111,6 +126,9 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "thresholds": {"rca": (int, float), "top_products": int, "top_markets": int,
                    "mirror_band_low": (int, float), "mirror_band_high": (int, float)},
     "sources.baci": {"enabled": bool, "paths": list},
+    "sources.comtrade": {"enabled": bool, "endpoint": str, "freq": str, "reporters": list,
+                         "partners": list, "commodities": list, "flows": list,
+                         "base_url": str, "row_cap": int, "max_retries": int},
     "warehouse": {
         "work": str,
         "published": str,
@@ -240,6 +258,10 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
     for i, pattern in enumerate(baci["paths"]):
         if not isinstance(pattern, str) or not pattern:
             raise ConfigError(f"sources.baci.paths[{i}]: expected a non-empty path or glob")
+    priority = _countries("study.priority_markets", study["priority_markets"], known)
+    competitors = _countries("study.competitors", study["competitors"], known)
+    comtrade = _comtrade(s["sources.comtrade"], home, known, priority=priority,
+                         competitors=competitors)
     wh = s["warehouse"]
     _positive("warehouse.threads", wh["threads"])
     work, published = root / wh["work"], root / wh["published"]
@@ -257,8 +279,8 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
         root=root,
         study=StudyConfig(
             home=home,
-            priority_markets=_countries("study.priority_markets", study["priority_markets"], known),
-            competitors=_countries("study.competitors", study["competitors"], known),
+            priority_markets=priority,
+            competitors=competitors,
             first_year=first,
             last_year=last,
             hs_revision=study["hs_revision"],
@@ -271,6 +293,7 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
             mirror_band_high=float(thresholds["mirror_band_high"]),
         ),
         baci=BaciSourceConfig(enabled=baci["enabled"], paths=tuple(baci["paths"])),
+        comtrade=comtrade,
         warehouse=WarehouseConfig(
             work=work,
             published=published,
@@ -305,3 +328,39 @@ def _profiles(section: Any, known: frozenset[str]) -> dict[str, Any]:
             _country(f"profiles.{name}.reporter", profile.reporter, known)
         profiles[name] = profile
     return profiles
+
+
+def _comtrade(body: dict[str, Any], home: str, known: frozenset[str], *,
+              priority: tuple[str, ...], competitors: tuple[str, ...]) -> ComtradeSourceConfig:
+    key = "sources.comtrade"
+    if body["endpoint"] not in ("preview", "data"):
+        raise ConfigError(f"{key}.endpoint: {body['endpoint']!r} is not one of preview, data")
+    if body["freq"] not in ("A", "M"):
+        raise ConfigError(f"{key}.freq: {body['freq']!r} is not one of A, M")
+    flows = tuple(body["flows"])
+    for i, flow in enumerate(flows):
+        if flow not in ("X", "M"):
+            raise ConfigError(f"{key}.flows[{i}]: {flow!r} is not one of X, M")
+    reporters = tuple(body["reporters"]) or priority
+    for i, code in enumerate(reporters):
+        _country(f"{key}.reporters[{i}]", code, known)
+    # Default partners: the home country, its competitors and the World.
+    partners = tuple(body["partners"]) or (home, *[c for c in competitors if c != home], "W00")
+    for i, code in enumerate(partners):
+        if code != "W00":
+            _country(f"{key}.partners[{i}]", code, known)
+    for i, code in enumerate(body["commodities"]):
+        if not isinstance(code, str) or not (code == "TOTAL" or code.startswith("AG")
+                                             or code.isdigit()):
+            raise ConfigError(f"{key}.commodities[{i}]: {code!r} is not an HS code, TOTAL "
+                              "or AG2/AG4/AG6")
+    if body["row_cap"] < 0:
+        raise ConfigError(f"{key}.row_cap: must be 0 (the endpoint's) or more")
+    if not body["base_url"].startswith(("http://", "https://")):
+        raise ConfigError(f"{key}.base_url: must start with http:// or https://")
+    return ComtradeSourceConfig(
+        enabled=body["enabled"], endpoint=body["endpoint"], freq=body["freq"],
+        reporters=reporters, partners=partners, commodities=tuple(body["commodities"]),
+        flows=flows, base_url=body["base_url"], row_cap=body["row_cap"],
+        max_retries=body["max_retries"],
+    )

@@ -57,15 +57,20 @@ def run_nightly(
                 inputs.append(pipeline.InputOutcome("baci", archive.name, "failed",
                                                     message=str(exc)))
 
+        inputs.extend(steps.ingest_comtrade(cfg, run_id))
+
         # validate, then transform what passed
         verdicts = []
+        gates = {"baci": (steps.validate_baci_batch, steps.merge_baci_batch),
+                 "comtrade": (steps.validate_comtrade_batch, steps.merge_comtrade_batch)}
         for outcome in inputs:
             if outcome.status != "loaded":
                 continue
-            verdict = steps.validate_baci_batch(cfg, run_id, outcome)
+            validate, merge = gates[outcome.source]
+            verdict = validate(cfg, run_id, outcome)
             verdicts.append(verdict)
             if verdict.passed:
-                steps.merge_baci_batch(cfg, outcome)
+                merge(cfg, outcome)
             else:
                 outcome.status = "rejected"
         _conclude(cfg, steps, run_id, prepared, inputs, verdicts, langs, summary)
@@ -169,6 +174,11 @@ class Steps:
     )
     validate_baci_batch: Callable[..., pipeline.BatchVerdict] = pipeline.validate_baci_batch
     merge_baci_batch: Callable[..., int] = pipeline.merge_baci_batch
+    ingest_comtrade: Callable[..., list[pipeline.InputOutcome]] = pipeline.ingest_comtrade
+    validate_comtrade_batch: Callable[..., pipeline.BatchVerdict] = (
+        pipeline.validate_comtrade_batch
+    )
+    merge_comtrade_batch: Callable[..., int] = pipeline.merge_comtrade_batch
     build_marts: Callable[..., dict[str, int]] = pipeline.build_marts
     render_reports: Callable[..., list[Path]] = pipeline.render_reports
     publish_database: Callable[..., dict[str, Any]] = publish_database

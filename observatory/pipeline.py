@@ -335,6 +335,125 @@ def merge_file_batch(cfg: Config, outcome: InputOutcome) -> int:
     return rows
 
 
+def comtrade_crosswalk() -> dict[int, str]:
+    """Comtrade numeric codes → ISO3, plus its non-country partner areas (S19, _X…)."""
+    from observatory.reference.codes import comtrade_special_codes
+    from observatory.reference.countries import comtrade_code_to_iso3
+
+    specials = comtrade_special_codes()
+    areas = {int(c): str(label) for c, label, world in zip(
+        specials["comtrade_code"], specials["label"], specials["is_world"], strict=True)
+        if not world}
+    return comtrade_code_to_iso3() | areas
+
+
+def ingest_comtrade(cfg: Config, run_id: str) -> list[InputOutcome]:
+    """Fetch the configured Comtrade queries (and what an earlier run left pending), land each
+    answer as Parquet and load it into raw; one batch per request."""
+    from observatory.sources.comtrade import state
+    from observatory.sources.comtrade.client import ComtradeClient
+    from observatory.sources.comtrade.resources import QuerySpec, RequestRunner, plan_requests
+
+    settings = cfg.comtrade
+    if not settings.enabled:
+        return []
+    periods = [str(y) for y in cfg.study.years] if settings.freq == "A" else [
+        f"{y}{m:02d}" for y in cfg.study.years for m in range(1, 13)]
+    spec = QuerySpec(
+        reporters=list(settings.reporters), periods=periods, partners=list(settings.partners),
+        cmd_codes=list(settings.commodities), flows=list(settings.flows), freq=settings.freq,
+        endpoint=settings.endpoint, row_cap=settings.row_cap or None,
+    )
+    crosswalk = comtrade_crosswalk()
+    client = ComtradeClient.from_env(base_url=settings.base_url,
+                                     max_retries=settings.max_retries)
+    outcomes: list[InputOutcome] = []
+    with work_db(cfg) as con:
+        state.ensure_tables(con)
+        requests = plan_requests(spec, crosswalk, base_url=settings.base_url)
+        runner = RequestRunner(client, con, crosswalk)
+        try:
+            for batch in runner.run(requests):
+                outcomes.append(_load_comtrade_batch(cfg, con, run_id, batch))
+        except SourceError as exc:
+            outcomes.append(InputOutcome("comtrade", "requests", "failed", message=str(exc)))
+        if runner.quota_message:
+            pending = state.counts(con).get("pending", 0)
+            outcomes.append(InputOutcome(
+                "comtrade", "requests", "failed",
+                message=f"stopped by the call quota; {pending} request(s) resume next run: "
+                        f"{runner.quota_message}"))
+    return outcomes
+
+
+def _load_comtrade_batch(cfg: Config, con: duckdb.DuckDBPyConnection, run_id: str,
+                         batch: Any) -> InputOutcome:
+    request_id = batch.request_id
+    frame = batch.records.copy()
+    landed = cfg.warehouse.raw_dir / "comtrade" / f"{request_id}.parquet"
+    landed.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(landed, index=False)
+    sha = hashlib.sha256(landed.read_bytes()).hexdigest()
+    batch_id = f"comtrade:{request_id}:{sha[:8]}"
+    name = f"{batch.request.path}#{request_id}"
+    ledger.start_batch(
+        con, batch_id=batch_id, run_id=run_id, source="comtrade", release=sha[:12],
+        period=",".join(batch.request.values("period")), file_name=name,
+        file_path=str(landed), file_sha256=sha, file_fingerprint=f"request:{request_id}:{sha}",
+        parameters=batch.request.params_dict,
+    )
+    frame["line_number"] = frame.pop("record_index").astype("Int64") + 1
+    frame.insert(0, "batch_id", batch_id)
+    con.execute("delete from raw.comtrade_records where batch_id = ?", [batch_id])
+    con.register("_comtrade_frame", frame)
+    try:
+        con.execute("insert into raw.comtrade_records by name select * from _comtrade_frame")
+    finally:
+        con.unregister("_comtrade_frame")
+    if batch.unknown_codes:
+        con.executemany(
+            "insert into ops.quarantine values (?, ?, 'comtrade', ?, ?, ?, ?, ?, ?)",
+            [[batch_id, run_id, name, u.record_index + 1, u.field, u.reason, u.raw_record,
+              ledger.now()] for u in batch.unknown_codes],
+        )
+    notes = [f"{batch.breakdown_rows_dropped} breakdown rows dropped"] if \
+        batch.breakdown_rows_dropped else []
+    if batch.unknown_codes:
+        notes.append(f"{len(batch.unknown_codes)} record(s) with unknown country codes "
+                     "quarantined")
+    message = "; ".join(notes) or None
+    ledger.update_batch(con, batch_id, status="loaded", rows_read=batch.rows_received,
+                        rows_rejected=len(batch.unknown_codes), message=message)
+    return InputOutcome("comtrade", name, "loaded", batch_id, sha[:12],
+                        rows_read=batch.rows_received, message=message)
+
+
+def validate_comtrade_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> BatchVerdict:
+    assert outcome.batch_id is not None
+    with work_db(cfg) as con:
+        spec = suites.file_record_suite(outcome.batch_id, view="staging.stg_comtrade_records",
+                                        name="comtrade_records", allow_total=True)
+        result = gate.run_suite(spec, con, chunk_rows=cfg.validation.chunk_rows,
+                                sample_rows=cfg.validation.sample_rows)
+        return _settle_verdict(
+            cfg, con, run_id, outcome, result, "raw.comtrade_records",
+            "concat_ws(' | ', r.reporter_iso3, r.partner_iso3, r.flow_code, r.cmd_code, "
+            "r.period, r.primary_value_usd)")
+
+
+def merge_comtrade_batch(cfg: Config, outcome: InputOutcome) -> int:
+    from observatory.warehouse.merge import replace_reported_partitions
+
+    assert outcome.batch_id and outcome.release
+    with work_db(cfg) as con:
+        counts = replace_reported_partitions(con, "staging.stg_comtrade_records",
+                                             outcome.batch_id, "comtrade", outcome.release)
+        con.execute("delete from raw.comtrade_records where batch_id = ?", [outcome.batch_id])
+        rows = counts["trade_flows"] + counts["trade_totals"]
+        ledger.update_batch(con, outcome.batch_id, status="merged", rows_loaded=rows)
+    return rows
+
+
 # -------------------------------------------------------------------------------- transform
 
 

@@ -15,7 +15,8 @@ def console_lines(summary: dict[str, Any]) -> list[str]:
     lines = [f"run {summary['run_id']}: {STATUS_TEXT.get(summary['status'], summary['status'])}"]
     for item in summary.get("inputs", []):
         detail = {
-            "loaded": f"{item['rows_read']:,} rows loaded",
+            "loaded": f"{item['rows_read']:,} rows loaded"
+                      + (f" (note: {item['message']})" if item.get("message") else ""),
             "unchanged": f"unchanged since batch {item['batch_id']}"
                          + (f" ({item['previous_status']})" if item.get("previous_status")
                             == "rejected" else ""),

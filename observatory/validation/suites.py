@@ -108,32 +108,36 @@ def trade_flow_sql_checks(batch_id: str) -> list[SqlCheck]:
 HS_REVISIONS = ["HS92", "HS96", "HS02", "HS07", "HS12", "HS17", "HS22"]
 
 
-def file_record_suite(batch_id: str) -> SuiteSpec:
+def file_record_suite(batch_id: str, *, view: str = "staging.stg_file_records",
+                      name: str = "file_records", allow_total: bool = False) -> SuiteSpec:
     """The suite for an analyst's file in staging (breakdown rows already left out).
 
     Reporter and partner codes known (the World counts as known); product codes of 2, 4 or
     6 digits; a year in range and a month in 1..12 when given; a flow that is X or M; a
     known HS revision; a value present and >= 0; a quantity >= 0 when present; compound key
-    unique; quantities numbers.
+    unique; quantities numbers. The same suite serves Comtrade records (`view`,
+    `allow_total`: the all-products code TOTAL).
     """
     import great_expectations.expectations as gxe
+
+    product_regex = r"^(?:[0-9]{2}(?:[0-9]{2}){0,2}|TOTAL)$" if allow_total else \
+        r"^[0-9]{2}(?:[0-9]{2}){0,2}$"
 
     def not_null(column: str) -> Callable[[], list[Any]]:
         return lambda: [gxe.ExpectColumnValuesToNotBeNull(column=column)]
 
     return SuiteSpec(
-        name="file_records",
+        name=name,
         query="select line_number, reporter_iso3, partner_iso3, product_code, year, month, "
               "flow, value_usd, quantity_t, classification, quantity_unreadable "
-              "from staging.stg_file_records where batch_id = ? and not is_breakdown",
+              f"from {view} where batch_id = ? and not is_breakdown",
         params=(batch_id,),
         by_value={
             "reporter_iso3": not_null("reporter_iso3"),
             "partner_iso3": not_null("partner_iso3"),
             "product_code": lambda: [
                 gxe.ExpectColumnValuesToNotBeNull(column="product_code"),
-                gxe.ExpectColumnValuesToMatchRegex(column="product_code",
-                                                   regex=r"^[0-9]{2}(?:[0-9]{2}){0,2}$"),
+                gxe.ExpectColumnValuesToMatchRegex(column="product_code", regex=product_regex),
             ],
             "year": lambda: [
                 gxe.ExpectColumnValuesToNotBeNull(column="year"),

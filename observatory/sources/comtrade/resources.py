@@ -377,6 +377,7 @@ def normalise_records(
             "is_reported": _bool_or_none(record.get("isReported")),
             "is_aggregate": _bool_or_none(record.get("isAggregate")),
             "request_id": request_id,
+            "record_index": index,
         })
     return NormalisedRecords(_frame(rows), unknown, dropped)
 

@@ -85,6 +85,7 @@ RECORD_COLUMNS: dict[str, str] = {
     "is_reported": "boolean",
     "is_aggregate": "boolean",
     "request_id": "varchar",
+    "record_index": "integer",  # position in the answer's data array, from 0
 }
 
 # The 47 fields of a final-data record, as the JSON API names them, and our snake_case names

@@ -13,6 +13,7 @@ from observatory.reference.codes import map_codes
 from observatory.sources import Resource
 from observatory.sources.files import client
 from observatory.sources.files.settings import Profile
+from observatory.warehouse.merge import replace_reported_partitions
 
 TRADE_FLOWS = Resource(
     table="core.trade_flows",
@@ -95,77 +96,6 @@ def load_raw(con: duckdb.DuckDBPyConnection, path: Path, profile: Profile,
 
 def merge(con: duckdb.DuckDBPyConnection, batch_id: str, source: str, release: str) -> dict[
         str, int]:
-    """Replace the batch's partitions in core.trade_flows and core.trade_totals, in one
-    transaction; World rows go to trade_totals only."""
-    con.execute("begin transaction")
-    try:
-        # Partitions of this batch: (reporter, flow, freq, year) for this source, separately
-        # for its bilateral rows and its World rows: a file of bilateral flows must not
-        # erase the World totals another file of the same source brought, and vice versa.
-        con.execute(
-            """
-            create or replace temp table _partitions as
-            select reporter_iso3, flow, freq, year,
-                   bool_or(not partner_is_world) as has_bilateral,
-                   bool_or(partner_is_world) as has_world
-            from staging.stg_file_records where batch_id = ? and not is_breakdown
-            group by all
-            """,
-            [batch_id],
-        )
-        con.execute(
-            """
-            delete from core.trade_flows as f
-            using _partitions as p
-            where f.source = ? and p.has_bilateral and f.freq = p.freq and f.year = p.year
-              and ((p.flow = 'X' and f.exporter_iso3 = p.reporter_iso3
-                    and f.reported_by in ('exporter', 'reconciled'))
-                or (p.flow = 'M' and f.importer_iso3 = p.reporter_iso3
-                    and f.reported_by = 'importer'))
-            """,
-            [source],
-        )
-        con.execute(
-            """
-            delete from core.trade_totals as t
-            using _partitions as p
-            where t.source = ? and p.has_world and t.reporter_iso3 = p.reporter_iso3
-              and t.flow = p.flow
-              and t.freq = p.freq and t.year = p.year
-            """,
-            [source],
-        )
-        con.execute(
-            """
-            insert into core.trade_flows by name
-            select ? as source, ? as release, batch_id, reported_by, classification,
-                   hs_level, product_code, freq, year, month, exporter_iso3, importer_iso3,
-                   value_usd, quantity_t
-            from staging.stg_file_records
-            where batch_id = ? and not is_breakdown and not partner_is_world
-            """,
-            [source, release, batch_id],
-        )
-        con.execute(
-            """
-            insert into core.trade_totals by name
-            select ? as source, ? as release, batch_id, reporter_iso3, flow, classification,
-                   hs_level, product_code, freq, year, month, value_usd, quantity_t
-            from staging.stg_file_records
-            where batch_id = ? and not is_breakdown and partner_is_world
-            """,
-            [source, release, batch_id],
-        )
-        counts = {
-            "trade_flows": con.execute("select count(*) from core.trade_flows where batch_id = ?",
-                                       [batch_id]).fetchone()[0],
-            "trade_totals": con.execute(
-                "select count(*) from core.trade_totals where batch_id = ?", [batch_id]
-            ).fetchone()[0],
-        }
-        con.execute("drop table _partitions")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    return counts
+    """Replace the batch's partitions in core.trade_flows and core.trade_totals."""
+    return replace_reported_partitions(con, "staging.stg_file_records", batch_id, source,
+                                       release)

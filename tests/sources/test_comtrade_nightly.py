@@ -1,0 +1,67 @@
+"""The Comtrade connector inside the nightly job, against a local server replaying the real
+API answer: requests planned from the configuration, records landed, validated and merged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from pytest_httpserver import HTTPServer
+
+from observatory.config import load_config
+from observatory.nightly import run_nightly
+from tests.conftest import shared_real, write_config
+
+PREVIEW = "/public/v1/preview/C/A/HS"
+
+
+def _config(folder: Path, base_url: str) -> Path:
+    path = write_config(folder, first_year=2010, last_year=2010)
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("[sources.baci]\n# CEPII BACI bulk archives (zip holding "
+                        "BACI_<rev>_Y<year>_V<release>.csv files).\nenabled = true",
+                        "[sources.baci]\nenabled = false")
+    comtrade = text.index("[sources.comtrade]")
+    head, tail = text[:comtrade], text[comtrade:]
+    tail = (tail.replace("enabled = false", "enabled = true", 1)
+                .replace("reporters = []", 'reporters = ["CHN"]', 1)
+                .replace("partners = []", 'partners = ["ARG", "DEU"]', 1)
+                .replace('flows = ["M"]', 'flows = ["M", "X"]', 1)
+                .replace('base_url = "https://comtradeapi.un.org"', f'base_url = "{base_url}"'))
+    path.write_text(head + tail, encoding="utf-8")
+    return path
+
+
+def test_nightly_loads_comtrade_answers_into_core(tmp_path: Path, httpserver: HTTPServer,
+                                                  monkeypatch) -> None:
+    payload = shared_real("comtrade-api-json", "comtradeapi_v1_get_C_A_HS_CHN_imports_2010_"
+                                               "TOTAL.json")
+    monkeypatch.delenv("COMTRADE_API_KEY", raising=False)
+    httpserver.expect_request(PREVIEW).respond_with_data(
+        payload.read_bytes(), content_type="application/json")
+    cfg = load_config(_config(tmp_path, httpserver.url_for("").rstrip("/")))
+    assert cfg.baci.enabled is False and cfg.comtrade.enabled is True
+
+    summary = run_nightly(cfg)
+    assert summary["status"] == "published", summary
+    (request,) = httpserver.log
+    query = request[0].args
+    assert query["reporterCode"] == "156" and query["period"] == "2010"
+    assert query["motCode"] == "0" and query["customsCode"] == "C00"
+    assert query["partner2Code"] == "0"
+    with duckdb.connect(str(cfg.warehouse.published), read_only=True) as con:
+        rows = con.execute(
+            "select reported_by, exporter_iso3, importer_iso3, classification, hs_level, "
+            "product_code, year, value_usd from core.trade_flows order by 1, 2, 3"
+        ).fetchall()
+    # China's declared imports (mirror data for its partners' exports) and exports, 2010.
+    assert rows == [
+        ("exporter", "CHN", "ARG", "HS07", 0, "TOTAL", 2010, 6115764185.0),
+        ("exporter", "CHN", "DEU", "HS07", 0, "TOTAL", 2010, 68047133397.0),
+        ("importer", "ARG", "CHN", "HS07", 0, "TOTAL", 2010, 6804128143.0),
+        ("importer", "DEU", "CHN", "HS07", 0, "TOTAL", 2010, 74251272075.0),
+    ]
+    # The next night asks again (the request is settled: nothing is fetched twice).
+    again = run_nightly(cfg)
+    assert again["status"] == "unchanged"
+    assert len(httpserver.log) == 1
