@@ -17,6 +17,7 @@ from typing import Any
 from observatory import pipeline
 from observatory.config import Config
 from observatory.errors import SourceError
+from observatory.validation import gate
 from observatory.warehouse import publish
 
 
@@ -40,6 +41,7 @@ def run_nightly(
         "years": [cfg.study.first_year, cfg.study.last_year],
     }
     with publish.run_lock(cfg.warehouse.work):
+        gate.warm_up()
         prepared = steps.prepare_warehouse(cfg, run_id)
         summary["abandoned_batches"] = prepared["abandoned_batches"]
 
@@ -96,6 +98,7 @@ def run_file_ingest(
         "years": [cfg.study.first_year, cfg.study.last_year],
     }
     with publish.run_lock(cfg.warehouse.work):
+        gate.warm_up()
         prepared = steps.prepare_warehouse(cfg, run_id)
         outcome = pipeline.ingest_file(cfg, run_id, path, profile_name)
         verdicts = []

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,6 +73,25 @@ class SqlCheck:
     column: str | None
     query: str
     params: Sequence[Any] = ()
+
+
+_warm_up: threading.Thread | None = None
+
+
+def warm_up() -> None:
+    """Import Great Expectations in the background (it takes about 3 s) while the batch
+    loads: DuckDB releases the GIL, so the two overlap. The gate's own import then finds it
+    done (or waits for it)."""
+    global _warm_up
+    if _warm_up is None and "great_expectations" not in sys.modules:
+        _quiet_gx()
+
+        def load() -> None:
+            import great_expectations  # noqa: F401
+            import great_expectations.expectations  # noqa: F401
+
+        _warm_up = threading.Thread(target=load, name="gx-warm-up", daemon=True)
+        _warm_up.start()
 
 
 def _quiet_gx() -> None:

@@ -1,14 +1,16 @@
--- CEPII BACI trade flows exactly as the yearly CSV holds them (every field as text), one
--- batch per file, with the file's line number so rejected rows can be cited.
+-- CEPII BACI trade flows with BACI's own columns and codes (t, i, j: BACI numeric codes; k as
+-- written, leading zeros lost; v in thousands of USD; q in tons, NA as null), one batch per
+-- file, with the file's line number so rejected rows can be cited. A value that is not a
+-- number stops the load with the line and column named.
 create table if not exists raw.baci_flows (
     batch_id    varchar not null,
     line_number bigint not null,
-    t           varchar,
-    i           varchar,
-    j           varchar,
+    t           integer,
+    i           integer,
+    j           integer,
     k           varchar,
-    v           varchar,
-    q           varchar
+    v           double,
+    q           double
 );
 
 -- The archive's own dictionaries, per release, as delivered.

@@ -1,6 +1,6 @@
--- BACI flows typed and mapped: k padded back to six characters (BACI writes it as a number),
--- v from thousands of USD to USD, q in metric tons with "NA" as null, numeric country
--- codes mapped to ISO3 through ref.countries (or to a BACI pseudo-code label).
+-- BACI flows renamed and mapped: k padded back to six characters (BACI writes it as a
+-- number), v from thousands of USD to USD, q in metric tons, numeric country codes mapped to
+-- ISO3 through ref.countries (or to a BACI pseudo-code label).
 create or replace view staging.stg_baci_flows as
 with source as (
     select * from raw.baci_flows
@@ -10,16 +10,13 @@ typed as (
     select
         batch_id,
         line_number,
-        try_cast(t as integer)                                    as year,
-        try_cast(i as integer)                                    as exporter_code,
-        try_cast(j as integer)                                    as importer_code,
+        t                                                         as year,
+        i                                                         as exporter_code,
+        j                                                         as importer_code,
         case when regexp_full_match(trim(k), '[0-9]{1,6}') then lpad(trim(k), 6, '0')
              else trim(k) end                                     as hs6,
-        try_cast(v as double) * 1000                              as value_usd,
-        case when q is null or trim(q) in ('', 'NA') then null
-             else try_cast(q as double) end                       as quantity_t,
-        (q is not null and trim(q) not in ('', 'NA')
-             and try_cast(q as double) is null)                   as quantity_unreadable
+        v * 1000                                                  as value_usd,
+        q                                                         as quantity_t
     from source
 ),
 

@@ -59,8 +59,8 @@ def test_load_streams_text_with_line_numbers(tmp_path: Path) -> None:
                    encoding="utf-8")
     con = _raw_db()
     assert resources.load_raw_flows(con, csv, "b1") == 2
-    rows = con.execute("select line_number, k, q from raw.baci_flows order by 1").fetchall()
-    assert rows == [(2, "10121", "NA"), (3, "870323", "3")]
+    rows = con.execute("select line_number, k, v, q from raw.baci_flows order by 1").fetchall()
+    assert rows == [(2, "10121", 1.5, None), (3, "870323", 2000.25, 3.0)]
 
 
 @pytest.mark.parametrize(
@@ -71,6 +71,8 @@ def test_load_streams_text_with_line_numbers(tmp_path: Path) -> None:
          "line 3: Expected Number of Columns: 6 Found: 4"),
         ('t,i,j,k,v,q\n2022,504,251,10121,1.5,NA\n2022,"504,251,10121,1.5,NA\n',
          "line 3: Value with unterminated quote found."),
+        ("t,i,j,k,v,q\n2022,504,251,10121,1.5,NA\n2022,504,251,10122,abc,NA\n",
+         'line 3: Error when converting column "v". Could not convert string "abc" to'),
     ],
 )
 def test_malformed_or_truncated_files_name_file_and_line(

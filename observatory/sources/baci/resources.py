@@ -20,11 +20,12 @@ TRADE_FLOWS = Resource(
 
 
 def load_raw_flows(con: duckdb.DuckDBPyConnection, path: Path, batch_id: str) -> int:
-    """Stream a landed yearly CSV into `raw.baci_flows` as text, with line numbers.
+    """Stream a landed yearly CSV into `raw.baci_flows`, with line numbers.
 
-    The file is never read into pandas: DuckDB's CSV reader streams it. A wrong header, a
-    row with the wrong number of fields or a truncated last line raises `SourceError` naming
-    the file and line. Returns the number of data rows read.
+    The file is never read into pandas: DuckDB's CSV reader streams it with BACI's types
+    (`k` stays text). A wrong header, a row with the wrong number of fields, a truncated last
+    line or a value that is not a number raises `SourceError` naming the file, line and
+    column. Returns the number of data rows read.
     """
     header = client.read_header(path)
     columns = [settings.COLUMN_ALIASES.get(c, c) for c in header]
@@ -40,11 +41,11 @@ def load_raw_flows(con: duckdb.DuckDBPyConnection, path: Path, batch_id: str) ->
             """
             insert into raw.baci_flows (batch_id, line_number, t, i, j, k, v, q)
             select ?, row_number() over () + 1, t, i, j, k, v, q
-            from read_csv(?, header = true, delim = ',', quote = '"', all_varchar = true,
-                          null_padding = false,
-                          strict_mode = true, ignore_errors = false, auto_detect = false,
-                          columns = {'t': 'VARCHAR', 'i': 'VARCHAR', 'j': 'VARCHAR',
-                                     'k': 'VARCHAR', 'v': 'VARCHAR', 'q': 'VARCHAR'})
+            from read_csv(?, header = true, delim = ',', quote = '"', nullstr = ['NA', ''],
+                          null_padding = false, strict_mode = true, ignore_errors = false,
+                          auto_detect = false,
+                          columns = {'t': 'INTEGER', 'i': 'INTEGER', 'j': 'INTEGER',
+                                     'k': 'VARCHAR', 'v': 'DOUBLE', 'q': 'DOUBLE'})
             """,
             [batch_id, str(path)],
         )
@@ -58,13 +59,16 @@ def load_raw_flows(con: duckdb.DuckDBPyConnection, path: Path, batch_id: str) ->
 
 def _csv_error(exc: duckdb.Error) -> str:
     """DuckDB's CSV error reduced to one line: where it is (line) and what is wrong."""
+    import re
+
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     head = lines[0] if lines else type(exc).__name__
-    head = head.replace("Invalid Input Error: CSV Error on Line:", "line")
+    found = re.search(r"CSV Error on Line: (\d+)", head)
+    where = f"line {found.group(1)}" if found else head
     problem = next(
         (ln for ln in lines[1:4] if not ln.startswith(("Original Line", "Possible fixes"))), ""
     )
-    return f"{head}: {problem}".rstrip(": ")
+    return f"{where}: {problem}".rstrip(": ")
 
 
 def merge_flows(
