@@ -371,19 +371,59 @@ def ingest_comtrade(cfg: Config, run_id: str) -> list[InputOutcome]:
     with work_db(cfg) as con:
         state.ensure_tables(con)
         requests = plan_requests(spec, crosswalk, base_url=settings.base_url)
-        runner = RequestRunner(client, con, crosswalk)
+        # Incremental: datasets republished since they were fetched (their availability
+        # fingerprint changed) are planned again, reporter by reporter, and fetched anew.
+        changes: list[Any] = []
         try:
-            for batch in runner.run(requests):
+            changes, refetch = _republished(client, con, spec, crosswalk, settings.base_url)
+        except SourceError as exc:
+            refetch = []
+            outcomes.append(InputOutcome("comtrade", "availability", "failed",
+                                         message=str(exc)))
+        if refetch:
+            state.register(con, refetch)
+            state.reset(con, [r.request_id for r in refetch])
+        runner = RequestRunner(client, con, crosswalk)
+        completed = True
+        try:
+            for batch in runner.run([*requests, *refetch]):
                 outcomes.append(_load_comtrade_batch(cfg, con, run_id, batch))
         except SourceError as exc:
+            completed = False
             outcomes.append(InputOutcome("comtrade", "requests", "failed", message=str(exc)))
         if runner.quota_message:
+            completed = False
             pending = state.counts(con).get("pending", 0)
             outcomes.append(InputOutcome(
                 "comtrade", "requests", "failed",
                 message=f"stopped by the call quota; {pending} request(s) resume next run: "
                         f"{runner.quota_message}"))
+        if completed and changes:
+            state.save_fingerprints(con, "C", settings.freq, "HS", changes)
     return outcomes
+
+
+def _republished(client: Any, con: duckdb.DuckDBPyConnection, spec: Any,
+                 crosswalk: dict[int, str], base_url: str) -> tuple[list[Any], list[Any]]:
+    """Availability changes of the configured reporters and periods, and the requests that
+    fetch those (reporter, period) pairs again."""
+    from observatory.sources.comtrade.resources import (
+        availability_changes,
+        changed_pairs,
+        plan_refetch,
+    )
+
+    codes = {iso3: code for code, iso3 in crosswalk.items()}
+    reporter_codes = [codes[r] for r in spec.reporters if r in codes]
+    answer = client.availability("C", spec.freq, "HS", reporter_codes=reporter_codes,
+                                 periods=[str(p) for p in spec.periods])
+    changes = availability_changes(con, answer.records, type_code="C", freq=spec.freq,
+                                   classification="HS")
+    stored_before = any(c.previous_fingerprint for c in changes)
+    # On the first run every dataset is new: the plan itself fetches them.
+    refetch = plan_refetch(spec, changed_pairs(changes), crosswalk, base_url=base_url) \
+        if stored_before else []
+    return changes, refetch
 
 
 def _load_comtrade_batch(cfg: Config, con: duckdb.DuckDBPyConnection, run_id: str,

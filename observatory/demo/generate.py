@@ -248,8 +248,8 @@ def write_defective_year(archive: Path, out: Path, year: int) -> list[dict[str, 
         for info in src.infolist():
             data = src.read(info.filename)
             if info.filename.startswith(f"BACI_HS22_Y{year}_"):
-                data, planted = _plant(data.decode("utf-8"))
-                data = data.encode("utf-8")
+                text, planted = _plant(data.decode("utf-8"))
+                data = text.encode("utf-8")
             dst.writestr(info, data)
     if not planted:
         raise ValueError(f"{archive}: no file for year {year}")

@@ -213,10 +213,11 @@ def _run_checks(spec: SuiteSpec, con: duckdb.DuckDBPyConnection, definition: Cal
                                          _reason(cfg.type, column, value, cfg.kwargs)))
     checks.extend(totals.values())
     # 3. Whole-batch checks in SQL.
-    for check in spec.sql_checks:
-        rows = con.execute(check.query.format(rows=ROWS), list(check.params)).fetchall()
+    for sql_check in spec.sql_checks:
+        rows = con.execute(sql_check.query.format(rows=ROWS),
+                           list(sql_check.params)).fetchall()
         checks.append(CheckResult(
-            spec.name, check.name, check.column, success=not rows,
+            spec.name, sql_check.name, sql_check.column, success=not rows,
             element_count=-1, unexpected_count=len(rows),
             sample=[r[2] for r in rows[:sample_rows]],
         ))

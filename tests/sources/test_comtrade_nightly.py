@@ -3,16 +3,30 @@ API answer: requests planned from the configuration, records landed, validated a
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from observatory.config import load_config
 from observatory.nightly import run_nightly
 from tests.conftest import shared_real, write_config
 
 PREVIEW = "/public/v1/preview/C/A/HS"
+AVAILABILITY = "/public/v1/getDA/C/A/HS"
+
+
+def _availability(checksum: int) -> dict:
+    """A data-availability answer in the documented format (hand-written, like the fixtures
+    in tests/fixtures/comtrade/): China's 2010 dataset with a given checksum."""
+    return {"elapsedTime": "0.01 secs", "count": 1, "error": "", "data": [{
+        "datasetCode": 15620100, "typeCode": "C", "freqCode": "A", "period": "2010",
+        "reporterCode": 156, "reporterISO": "CHN", "classificationCode": "H3",
+        "classificationSearchCode": "HS", "isOriginalClassification": True,
+        "totalRecords": 4, "datasetChecksum": checksum,
+        "firstReleased": "2011-06-01T00:00:00", "lastReleased": "2011-06-01T00:00:00"}]}
 
 
 def _config(folder: Path, base_url: str) -> Path:
@@ -39,13 +53,21 @@ def test_nightly_loads_comtrade_answers_into_core(tmp_path: Path, httpserver: HT
     monkeypatch.delenv("COMTRADE_API_KEY", raising=False)
     httpserver.expect_request(PREVIEW).respond_with_data(
         payload.read_bytes(), content_type="application/json")
+    checksums = iter([-101, -101, -202])  # the three nights' availability answers
+
+    def availability(_request: Request) -> Response:
+        return Response(json.dumps(_availability(next(checksums))),
+                        content_type="application/json")
+
+    httpserver.expect_request(AVAILABILITY).respond_with_handler(availability)
     cfg = load_config(_config(tmp_path, httpserver.url_for("").rstrip("/")))
     assert cfg.baci.enabled is False and cfg.comtrade.enabled is True
 
     summary = run_nightly(cfg)
     assert summary["status"] == "published", summary
-    (request,) = httpserver.log
-    query = request[0].args
+    data_calls = [r for r, _ in httpserver.log if r.path == PREVIEW]
+    (request,) = data_calls
+    query = request.args
     assert query["reporterCode"] == "156" and query["period"] == "2010"
     assert query["motCode"] == "0" and query["customsCode"] == "C00"
     assert query["partner2Code"] == "0"
@@ -61,7 +83,14 @@ def test_nightly_loads_comtrade_answers_into_core(tmp_path: Path, httpserver: HT
         ("importer", "ARG", "CHN", "HS07", 0, "TOTAL", 2010, 6804128143.0),
         ("importer", "DEU", "CHN", "HS07", 0, "TOTAL", 2010, 74251272075.0),
     ]
-    # The next night asks again (the request is settled: nothing is fetched twice).
+    # The next night: the dataset's checksum is the same, nothing is fetched again.
     again = run_nightly(cfg)
     assert again["status"] == "unchanged"
-    assert len(httpserver.log) == 1
+    assert len([r for r, _ in httpserver.log if r.path == PREVIEW]) == 1
+    # China republishes 2010 (new checksum): that reporter-period is fetched again and
+    # replaces its rows, without duplicates.
+    third = run_nightly(cfg)
+    assert len([r for r, _ in httpserver.log if r.path == PREVIEW]) == 2
+    assert [i["status"] for i in third["inputs"]] == ["loaded"]
+    with duckdb.connect(str(cfg.warehouse.published), read_only=True) as con:
+        assert con.execute("select count(*) from core.trade_flows").fetchone() == (4,)
