@@ -216,28 +216,29 @@ def _quarantine(
 ) -> None:
     """Keep every failing row, with its file line, field, reason and raw record."""
     con.execute("delete from ops.quarantine where batch_id = ?", [outcome.batch_id])
-    rows = [[outcome.batch_id, run_id, outcome.source, outcome.file_name, d.line_number,
-             d.field, d.reason] for d in result.defects]
-    con.execute(
-        "create or replace temp table _defects (batch_id varchar, run_id varchar, "
-        "source varchar, file_name varchar, line_number bigint, field varchar, reason varchar)"
-    )
+    import pandas as pd
+
+    defects = pd.DataFrame({
+        "line_number": pd.array([d.line_number for d in result.defects], dtype="Int64"),
+        "field": [d.field for d in result.defects],
+        "reason": [d.reason for d in result.defects],
+    })
+    con.register("_defects", defects)
     try:
-        con.executemany("insert into _defects values (?, ?, ?, ?, ?, ?, ?)", rows)
         con.execute(
             f"""
             insert into ops.quarantine
-            select d.batch_id, d.run_id, d.source, d.file_name, d.line_number, d.field,
-                   d.reason, {raw_record_sql}, ?
+            select ?, ?, ?, ?, d.line_number, d.field, d.reason, {raw_record_sql}, ?
             from _defects as d
             left join {raw_table} as r
-              on r.batch_id = d.batch_id and r.line_number = d.line_number
+              on r.batch_id = ? and r.line_number = d.line_number
             order by d.line_number
             """,
-            [ledger.now()],
+            [outcome.batch_id, run_id, outcome.source, outcome.file_name, ledger.now(),
+             outcome.batch_id],
         )
     finally:
-        con.execute("drop table _defects")
+        con.unregister("_defects")
 
 
 def _settle_verdict(
