@@ -65,6 +65,12 @@ class ComtradeSourceConfig:
 
 
 @dataclass(frozen=True)
+class ConcordanceConfig:
+    tables: tuple[Path, ...]
+    weights: str
+
+
+@dataclass(frozen=True)
 class WarehouseConfig:
     work: Path
     published: Path
@@ -101,6 +107,7 @@ class Config:
     thresholds: Thresholds
     baci: BaciSourceConfig
     comtrade: ComtradeSourceConfig
+    hs_concordance: ConcordanceConfig
     warehouse: WarehouseConfig
     validation: ValidationConfig
     report: ReportConfig
@@ -139,6 +146,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "temp_directory": str,
     },
     "validation": {"chunk_rows": int, "sample_rows": int},
+    "hs_concordance": {"tables": list, "weights": str},
     "report": {"dir": str, "language": str},
     "demo": {"dir": str, "seed": int},
 }
@@ -294,6 +302,7 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
         ),
         baci=BaciSourceConfig(enabled=baci["enabled"], paths=tuple(baci["paths"])),
         comtrade=comtrade,
+        hs_concordance=_concordance(s["hs_concordance"], root),
         warehouse=WarehouseConfig(
             work=work,
             published=published,
@@ -364,3 +373,16 @@ def _comtrade(body: dict[str, Any], home: str, known: frozenset[str], *,
         flows=flows, base_url=body["base_url"], row_cap=body["row_cap"],
         max_retries=body["max_retries"],
     )
+
+
+def _concordance(body: dict[str, Any], root: Path) -> ConcordanceConfig:
+    if body["weights"] not in ("trade", "equal"):
+        raise ConfigError(f"hs_concordance.weights: {body['weights']!r} is not one of "
+                          "trade, equal")
+    tables = []
+    for i, table in enumerate(body["tables"]):
+        if not isinstance(table, str) or not table.endswith(".xlsx"):
+            raise ConfigError(f"hs_concordance.tables[{i}]: expected the path of a UNSD "
+                              "correlation table (.xlsx)")
+        tables.append(Path(table) if os.path.isabs(table) else root / table)
+    return ConcordanceConfig(tables=tuple(tables), weights=body["weights"])

@@ -524,16 +524,52 @@ def publication_fingerprint(cfg: Config, ref_fingerprint: str) -> str:
         "batches": batches,
         "study": asdict(cfg.study),
         "rca_threshold": cfg.thresholds.rca,
+        "mirror_band": [cfg.thresholds.mirror_band_low, cfg.thresholds.mirror_band_high],
+        "hs_concordance": [str(p) for p in cfg.hs_concordance.tables]
+                          + [cfg.hs_concordance.weights],
         "sql": sql_runner.sql_fingerprint(),
         "ref": ref_fingerprint,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
+def build_hs_conversion(cfg: Config, con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Fill ref.hs_conversion for every HS revision core holds at HS6 besides the study's;
+    returns the revisions converted. Weights: world trade in each study code."""
+    con.execute("delete from ref.hs_conversion")
+    study = cfg.study.hs_revision
+    revisions = [r[0] for r in con.execute(
+        "select distinct classification from core.trade_flows "
+        "where hs_level = 6 and classification <> ? order by 1", [study]).fetchall()]
+    if not revisions or not cfg.hs_concordance.tables:
+        return []
+    from observatory.reference.concordance import build_conversion, load_correlation
+
+    correlations = [load_correlation(path) for path in cfg.hs_concordance.tables]
+    weights = None
+    if cfg.hs_concordance.weights == "trade":
+        weights = con.execute(
+            "select product_code as target_hs6, sum(value_usd) as weight "
+            "from core.trade_flows where classification = ? and hs_level = 6 group by 1",
+            [study]).df()
+    for revision in revisions:
+        conversion = build_conversion(correlations, revision, study, weights=weights)
+        conversion = conversion.assign(source_revision=revision, target_revision=study)
+        con.register("_conversion", conversion)
+        try:
+            con.execute("insert into ref.hs_conversion by name select source_revision, "
+                        "target_revision, source_hs6, target_hs6, share from _conversion")
+        finally:
+            con.unregister("_conversion")
+    return revisions
+
+
 def build_marts(cfg: Config) -> dict[str, int]:
-    """Rebuild every mart; returns the row count of each."""
+    """Bring other HS revisions into the study's, then rebuild every mart; returns the row
+    count of each."""
     counts: dict[str, int] = {}
     with work_db(cfg) as con:
+        build_hs_conversion(cfg, con)
         for path in sql_runner.sql_files(sql_runner.MART_LAYER):
             sql_runner.apply_file(con, path)
         for (name,) in con.execute(

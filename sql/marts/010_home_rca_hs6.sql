@@ -10,9 +10,8 @@ with params as (
 
 flows as (
     select f.year, f.exporter_iso3, f.product_code as hs6, f.value_usd
-    from core.trade_flows as f, params as p
+    from staging.stg_trade_flows_study as f, params as p
     where f.year between p.first_year and p.last_year
-      and f.classification = p.hs_revision
       and f.hs_level = 6
       and f.freq = 'A'
       and f.reported_by = 'reconciled'

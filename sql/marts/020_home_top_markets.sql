@@ -7,10 +7,9 @@ with params as (
 
 by_market as (
     select f.year, f.importer_iso3, sum(f.value_usd) as exports_usd
-    from core.trade_flows as f, params as p
+    from staging.stg_trade_flows_study as f, params as p
     where f.exporter_iso3 = p.home_iso3
       and f.year between p.first_year and p.last_year
-      and f.classification = p.hs_revision
       and f.freq = 'A'
       and f.reported_by = 'reconciled'
     group by f.year, f.importer_iso3

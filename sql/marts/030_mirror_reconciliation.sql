@@ -17,7 +17,7 @@ with params as (
 declared as (
     select f.importer_iso3 as partner_iso3, f.product_code as hs6, f.year,
            sum(f.value_usd) as exports_declared_usd
-    from core.trade_flows as f, params as p
+    from staging.stg_trade_flows_study as f, params as p
     where f.reported_by = 'exporter' and f.exporter_iso3 = p.home_iso3
       and f.hs_level = 6 and f.classification = p.hs_revision and f.freq = 'A'
       and f.year between p.first_year and p.last_year
@@ -27,7 +27,7 @@ declared as (
 mirror as (
     select f.importer_iso3 as partner_iso3, f.product_code as hs6, f.year,
            sum(f.value_usd) as imports_mirror_usd
-    from core.trade_flows as f, params as p
+    from staging.stg_trade_flows_study as f, params as p
     where f.reported_by = 'importer' and f.exporter_iso3 = p.home_iso3
       and f.hs_level = 6 and f.classification = p.hs_revision and f.freq = 'A'
       and f.year between p.first_year and p.last_year
