@@ -40,7 +40,7 @@ def run_nightly(
         "home": cfg.study.home,
         "years": [cfg.study.first_year, cfg.study.last_year],
     }
-    with publish.run_lock(cfg.warehouse.work):
+    with publish.run_lock(cfg.warehouse.work), pipeline.run_database(cfg):
         gate.warm_up()
         prepared = steps.prepare_warehouse(cfg, run_id)
         summary["abandoned_batches"] = prepared["abandoned_batches"]
@@ -97,7 +97,7 @@ def run_file_ingest(
         "config": str(cfg.path), "home": cfg.study.home,
         "years": [cfg.study.first_year, cfg.study.last_year],
     }
-    with publish.run_lock(cfg.warehouse.work):
+    with publish.run_lock(cfg.warehouse.work), pipeline.run_database(cfg):
         gate.warm_up()
         prepared = steps.prepare_warehouse(cfg, run_id)
         outcome = pipeline.ingest_file(cfg, run_id, path, profile_name)

@@ -33,8 +33,41 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
+# The working database held open for a whole run (see `run_database`), by path.
+_held: dict[Path, duckdb.DuckDBPyConnection] = {}
+
+
+@contextmanager
+def run_database(cfg: Config) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Hold the working database open for a run, so that stages share it.
+
+    Each stage used to open and close the file, and every close checkpoints: a batch landed
+    in raw was written to disk only to be deleted by the merge. Held open, with a large
+    checkpoint threshold, raw rows live in the write-ahead log until the run checkpoints
+    once before publishing.
+    """
+    con = db.open_work(cfg.warehouse)
+    con.execute("set checkpoint_threshold = '4GB'")
+    _held[cfg.warehouse.work] = con
+    try:
+        yield con
+    finally:
+        _held.pop(cfg.warehouse.work, None)
+        con.close()
+
+
 @contextmanager
 def work_db(cfg: Config) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the working database: a cursor of the run's held connection, or a
+    connection of its own outside a run (tests, one stage by hand)."""
+    held = _held.get(cfg.warehouse.work)
+    if held is not None:
+        cursor = held.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+        return
     con = db.open_work(cfg.warehouse)
     try:
         yield con
