@@ -41,8 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
                                        "profile declared in the configuration")
     f.add_argument("path", help="the file")
     f.add_argument("--profile", required=True,
-                   help="profile name: baci, comtrade, or a [profiles.<name>] of the "
-                        "configuration")
+                   help="profile name: baci, comtrade, wits_tariffs (a WITS SDMX-JSON "
+                        "tariff answer), or a [profiles.<name>] of the configuration")
     f.add_argument("--lang", action="append", choices=["fr", "en"],
                    help="report language (repeatable; default: report.language)")
 

@@ -79,6 +79,10 @@ def run_nightly(
     return summary
 
 
+# The profile name of WITS SDMX-JSON tariff answers for `observatory ingest file`.
+TARIFF_PROFILE = "wits_tariffs"
+
+
 def run_file_ingest(
     cfg: Config,
     path: Path,
@@ -97,16 +101,24 @@ def run_file_ingest(
         "config": str(cfg.path), "home": cfg.study.home,
         "years": [cfg.study.first_year, cfg.study.last_year],
     }
+    stages = {
+        # kind: (ingest, validate, merge)
+        "trade": (lambda run: pipeline.ingest_file(cfg, run, path, profile_name),
+                  pipeline.validate_file_batch, pipeline.merge_file_batch),
+        "tariffs": (lambda run: pipeline.ingest_tariff_file(cfg, run, path),
+                    pipeline.validate_tariff_batch, pipeline.merge_tariff_batch),
+    }
+    ingest, validate, merge = stages["tariffs" if profile_name == TARIFF_PROFILE else "trade"]
     with publish.run_lock(cfg.warehouse.work), pipeline.run_database(cfg):
         gate.warm_up()
         prepared = steps.prepare_warehouse(cfg, run_id)
-        outcome = pipeline.ingest_file(cfg, run_id, path, profile_name)
+        outcome = ingest(run_id)
         verdicts = []
         if outcome.status == "loaded":
-            verdict = pipeline.validate_file_batch(cfg, run_id, outcome)
+            verdict = validate(cfg, run_id, outcome)
             verdicts.append(verdict)
             if verdict.passed:
-                pipeline.merge_file_batch(cfg, outcome)
+                merge(cfg, outcome)
             else:
                 outcome.status = "rejected"
         _conclude(cfg, steps, run_id, prepared, [outcome], verdicts, langs, summary)

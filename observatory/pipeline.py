@@ -528,6 +528,93 @@ def merge_comtrade_batch(cfg: Config, outcome: InputOutcome) -> int:
     return rows
 
 
+def ingest_tariff_file(cfg: Config, run_id: str, path: Path) -> InputOutcome:
+    """Land a WITS SDMX-JSON tariff answer saved as a file and load it into raw."""
+    from observatory.sources.files import resources as file_resources
+    from observatory.sources.wits.resources import parse_tariffs
+
+    if not path.is_file():
+        raise SourceError(f"{path}: file not found")
+    landed, sha = file_resources.land(path, cfg.warehouse.raw_dir)
+    fingerprint = f"wits:sha256={sha}"
+    with work_db(cfg) as con:
+        settled = ledger.find_settled(con, "wits", fingerprint)
+        if settled is not None:
+            return InputOutcome("wits", path.name, "unchanged", settled.batch_id,
+                                release=sha[:12], previous_status=settled.status)
+        batch_id = f"wits:{sha[:12]}"
+        ledger.start_batch(
+            con, batch_id=batch_id, run_id=run_id, source="wits", release=sha[:12],
+            period=None, file_name=path.name, file_path=str(landed), file_sha256=sha,
+            file_fingerprint=fingerprint,
+        )
+        try:
+            frame = parse_tariffs(landed.read_text(encoding="utf-8"), path.name)
+        except (SourceError, UnicodeDecodeError) as exc:
+            ledger.update_batch(con, batch_id, status="failed", message=str(exc))
+            return InputOutcome("wits", path.name, "failed", batch_id, sha[:12],
+                                message=str(exc))
+        frame.insert(0, "line_number", range(1, len(frame) + 1))
+        frame.insert(0, "batch_id", batch_id)
+        con.execute("delete from raw.tariff_records where batch_id = ?", [batch_id])
+        con.register("_tariffs", frame)
+        try:
+            con.execute("insert into raw.tariff_records by name select * from _tariffs")
+        finally:
+            con.unregister("_tariffs")
+        ledger.update_batch(con, batch_id, status="loaded", rows_read=len(frame))
+    return InputOutcome("wits", path.name, "loaded", batch_id, sha[:12], rows_read=len(frame))
+
+
+def validate_tariff_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> BatchVerdict:
+    assert outcome.batch_id is not None
+    with work_db(cfg) as con:
+        result = gate.run_suite(suites.tariff_suite(outcome.batch_id), con,
+                                chunk_rows=cfg.validation.chunk_rows,
+                                sample_rows=cfg.validation.sample_rows)
+        return _settle_verdict(
+            cfg, con, run_id, outcome, result, "raw.tariff_records",
+            "concat_ws(' | ', r.importer_iso3, r.partner_iso3, r.regime, r.year, "
+            "r.product_code, r.ad_valorem_pct)")
+
+
+def merge_tariff_batch(cfg: Config, outcome: InputOutcome) -> int:
+    """Replace the (source, importer, year) partitions the batch brings, in one transaction."""
+    assert outcome.batch_id and outcome.release
+    with work_db(cfg) as con:
+        con.execute("begin transaction")
+        try:
+            con.execute(
+                """
+                delete from core.tariffs as t
+                using (select distinct importer_iso3, year from raw.tariff_records
+                       where batch_id = ?) as p
+                where t.source = ? and t.importer_iso3 = p.importer_iso3 and t.year = p.year
+                """,
+                [outcome.batch_id, outcome.source],
+            )
+            con.execute(
+                """
+                insert into core.tariffs by name
+                select ? as source, ? as release, batch_id, importer_iso3, partner_iso3,
+                       regime, year, classification, hs_level, product_code, ad_valorem_pct,
+                       coalesce(is_ad_valorem, true) as is_ad_valorem, duty_text, tariff_lines
+                from raw.tariff_records where batch_id = ?
+                """,
+                [outcome.source, outcome.release, outcome.batch_id],
+            )
+            row = con.execute("select count(*) from core.tariffs where batch_id = ?",
+                              [outcome.batch_id]).fetchall()
+            con.execute("delete from raw.tariff_records where batch_id = ?", [outcome.batch_id])
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        rows = int(row[0][0])
+        ledger.update_batch(con, outcome.batch_id, status="merged", rows_loaded=rows)
+    return rows
+
+
 # -------------------------------------------------------------------------------- transform
 
 

@@ -189,3 +189,56 @@ def file_record_sql_checks(batch_id: str) -> list[SqlCheck]:
             params=(batch_id,),
         ),
     ]
+
+
+def tariff_suite(batch_id: str) -> SuiteSpec:
+    """Tariff rows: importer and partner known, a regime, a year in range, an HS code of 2,
+    4 or 6 digits, a known revision, an ad valorem rate in [0, 1000] % when present; one
+    rate per (importer, partner, regime, year, revision, code)."""
+    import great_expectations.expectations as gxe
+
+    return SuiteSpec(
+        name="tariffs",
+        query="select line_number, importer_iso3, partner_iso3, regime, year, classification, "
+              "product_code, ad_valorem_pct from raw.tariff_records where batch_id = ?",
+        params=(batch_id,),
+        by_value={
+            "importer_iso3": lambda: [gxe.ExpectColumnValuesToNotBeNull(column="importer_iso3")],
+            "partner_iso3": lambda: [gxe.ExpectColumnValuesToNotBeNull(column="partner_iso3")],
+            "regime": lambda: [gxe.ExpectColumnValuesToNotBeNull(column="regime")],
+            "year": lambda: [
+                gxe.ExpectColumnValuesToNotBeNull(column="year"),
+                gxe.ExpectColumnValuesToBeBetween(column="year", min_value=FIRST_TRADE_YEAR,
+                                                  max_value=date.today().year + 1)],
+            "classification": lambda: [
+                gxe.ExpectColumnValuesToBeInSet(column="classification",
+                                                value_set=HS_REVISIONS)],
+            "product_code": lambda: [
+                gxe.ExpectColumnValuesToNotBeNull(column="product_code"),
+                gxe.ExpectColumnValuesToMatchRegex(column="product_code",
+                                                   regex=r"^[0-9]{2}(?:[0-9]{2}){0,2}$")],
+        },
+        by_row=lambda: [gxe.ExpectColumnValuesToBeBetween(column="ad_valorem_pct",
+                                                          min_value=0, max_value=1000)],
+        row_columns=("ad_valorem_pct",),
+        sql_checks=[SqlCheck(
+            name="compound_key_unique(importer, partner, regime, year, classification, "
+                 "product)",
+            column="importer_iso3,partner_iso3,regime,year,classification,product_code",
+            query="""
+                with duplicates as (
+                    select importer_iso3, partner_iso3, regime, year, classification,
+                           product_code, list(line_number order by line_number) as lines
+                    from {rows}
+                    group by all
+                    having count(*) > 1
+                )
+                select unnest(lines), 'importer,partner,regime,year,product',
+                       'duplicate key (' || concat_ws(', ', importer_iso3, partner_iso3,
+                       regime, year, classification, product_code) || ') on lines '
+                       || array_to_string(lines, ', ')
+                from duplicates
+                order by 1
+            """,
+        )],
+    )
