@@ -94,6 +94,16 @@ def warm_up() -> None:
         _warm_up.start()
 
 
+def gx_expectations() -> Any:
+    """`great_expectations.expectations`, once the background import (if any) is done:
+    importing GX from two threads at once can hand one of them a half-initialised module."""
+    if _warm_up is not None:
+        _warm_up.join()
+    import great_expectations.expectations as gxe
+
+    return gxe
+
+
 def _quiet_gx() -> None:
     # GX prints progress bars for every metric; the run summary says what matters.
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -125,6 +135,7 @@ def run_suite(spec: SuiteSpec, con: duckdb.DuckDBPyConnection, *, chunk_rows: in
               sample_rows: int = 5) -> GateResult:
     """Validate a batch with Great Expectations (pandas batches) and SQL checks."""
     _quiet_gx()
+    gx_expectations()  # waits for the background import
     import great_expectations as gx
 
     # GX sets its loggers up on import; keep its INFO lines out of the run's output.

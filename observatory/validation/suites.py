@@ -7,7 +7,7 @@ from typing import Any
 
 from collections.abc import Callable
 
-from observatory.validation.gate import SqlCheck, SuiteSpec
+from observatory.validation.gate import SqlCheck, SuiteSpec, gx_expectations
 
 FIRST_TRADE_YEAR = 1988  # the first year of HS-classified trade statistics
 
@@ -26,7 +26,7 @@ def trade_flow_suite(
     exporter and importer codes in the reference crosswalk; value and quantity >= 0;
     compound key unique.
     """
-    import great_expectations.expectations as gxe
+    gxe = gx_expectations()
 
     def codes(column: str) -> Callable[[], list[Any]]:
         return lambda: [gxe.ExpectColumnValuesToNotBeNull(column=column),
@@ -105,7 +105,7 @@ def file_record_suite(batch_id: str, *, view: str = "staging.stg_file_records",
     unique; quantities numbers. The same suite serves Comtrade records (`view`,
     `allow_total`: the all-products code TOTAL).
     """
-    import great_expectations.expectations as gxe
+    gxe = gx_expectations()
 
     product_regex = r"^(?:[0-9]{2}(?:[0-9]{2}){0,2}|TOTAL)$" if allow_total else \
         r"^[0-9]{2}(?:[0-9]{2}){0,2}$"
@@ -195,7 +195,7 @@ def tariff_suite(batch_id: str) -> SuiteSpec:
     """Tariff rows: importer and partner known, a regime, a year in range, an HS code of 2,
     4 or 6 digits, a known revision, an ad valorem rate in [0, 1000] % when present; one
     rate per (importer, partner, regime, year, revision, code)."""
-    import great_expectations.expectations as gxe
+    gxe = gx_expectations()
 
     return SuiteSpec(
         name="tariffs",
