@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("path", help="the file")
     f.add_argument("--profile", required=True,
                    help="profile name: baci, comtrade, wits_tariffs (a WITS SDMX-JSON "
-                        "tariff answer), or a [profiles.<name>] of the configuration")
+                        "tariff answer), rasff (an EU RASFF export), or a "
+                        "[profiles.<name>] of the configuration")
     f.add_argument("--lang", action="append", choices=["fr", "en"],
                    help="report language (repeatable; default: report.language)")
 

@@ -79,8 +79,10 @@ def run_nightly(
     return summary
 
 
-# The profile name of WITS SDMX-JSON tariff answers for `observatory ingest file`.
+# Profiles of `observatory ingest file` handled by their own connectors: WITS SDMX-JSON
+# tariff answers, and the EU RASFF portal's notification exports.
 TARIFF_PROFILE = "wits_tariffs"
+RASFF_PROFILE = "rasff"
 
 
 def run_file_ingest(
@@ -105,10 +107,12 @@ def run_file_ingest(
         # kind: (ingest, validate, merge)
         "trade": (lambda run: pipeline.ingest_file(cfg, run, path, profile_name),
                   pipeline.validate_file_batch, pipeline.merge_file_batch),
-        "tariffs": (lambda run: pipeline.ingest_tariff_file(cfg, run, path),
-                    pipeline.validate_tariff_batch, pipeline.merge_tariff_batch),
+        TARIFF_PROFILE: (lambda run: pipeline.ingest_tariff_file(cfg, run, path),
+                         pipeline.validate_tariff_batch, pipeline.merge_tariff_batch),
+        RASFF_PROFILE: (lambda run: pipeline.ingest_rasff_file(cfg, run, path),
+                        pipeline.validate_rasff_batch, pipeline.merge_rasff_batch),
     }
-    ingest, validate, merge = stages["tariffs" if profile_name == TARIFF_PROFILE else "trade"]
+    ingest, validate, merge = stages.get(profile_name, stages["trade"])
     with publish.run_lock(cfg.warehouse.work), pipeline.run_database(cfg):
         gate.warm_up()
         prepared = steps.prepare_warehouse(cfg, run_id)

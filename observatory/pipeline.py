@@ -615,6 +615,148 @@ def merge_tariff_batch(cfg: Config, outcome: InputOutcome) -> int:
     return rows
 
 
+RASFF_TABLES = ("rasff_notifications", "rasff_origins", "rasff_hs")
+
+
+def ingest_rasff_file(cfg: Config, run_id: str, path: Path) -> InputOutcome:
+    """Land a RASFF export, normalise it (connector) and load the batch into raw."""
+    from observatory.sources.files import resources as file_resources
+    from observatory.sources.rasff.resources import map_to_hs, read_notifications
+
+    if not path.is_file():
+        raise SourceError(f"{path}: file not found")
+    landed, sha = file_resources.land(path, cfg.warehouse.raw_dir)
+    fingerprint = f"rasff:sha256={sha}"
+    with work_db(cfg) as con:
+        settled = ledger.find_settled(con, "rasff", fingerprint)
+        if settled is not None:
+            return InputOutcome("rasff", path.name, "unchanged", settled.batch_id,
+                                release=sha[:12], previous_status=settled.status)
+        batch_id = f"rasff:{sha[:12]}"
+        ledger.start_batch(con, batch_id=batch_id, run_id=run_id, source="rasff",
+                           release=sha[:12], period=None, file_name=path.name,
+                           file_path=str(landed), file_sha256=sha,
+                           file_fingerprint=fingerprint)
+        try:
+            batch = read_notifications(landed)
+        except SourceError as exc:
+            ledger.update_batch(con, batch_id, status="failed", message=str(exc))
+            return InputOutcome("rasff", path.name, "failed", batch_id, sha[:12],
+                                message=str(exc))
+        frames = {"rasff_notifications": batch.notifications, "rasff_origins": batch.origins,
+                  "rasff_hs": map_to_hs(batch.notifications)}
+        for table, frame in frames.items():
+            con.execute(f"delete from raw.{table} where batch_id = ?", [batch_id])
+            con.register("_rasff", frame.assign(batch_id=batch_id))
+            try:
+                con.execute(f"insert into raw.{table} by name select * from _rasff")
+            finally:
+                con.unregister("_rasff")
+        notes = [f"{batch.duplicates_dropped} notifications exported twice loaded once",
+                 *batch.notes]
+        if batch.unmapped_origins:
+            notes.append("origins without ISO3: " + ", ".join(batch.unmapped_origins[:10]))
+        message = "; ".join(notes)
+        ledger.update_batch(con, batch_id, status="loaded", rows_read=batch.rows_read,
+                            message=message)
+    return InputOutcome("rasff", path.name, "loaded", batch_id, sha[:12],
+                        rows_read=batch.rows_read, message=message)
+
+
+def validate_rasff_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> BatchVerdict:
+    assert outcome.batch_id is not None
+    with work_db(cfg) as con:
+        result = gate.run_suite(suites.rasff_suite(outcome.batch_id), con,
+                                chunk_rows=cfg.validation.chunk_rows,
+                                sample_rows=cfg.validation.sample_rows)
+        verdict = _settle_verdict(
+            cfg, con, run_id, outcome, result, "raw.rasff_notifications",
+            "concat_ws(' | ', r.reference, r.notification_date, r.classification, "
+            "r.subject)")
+        if not result.success:
+            for table in RASFF_TABLES[1:]:
+                con.execute(f"delete from raw.{table} where batch_id = ?", [outcome.batch_id])
+    return verdict
+
+
+def merge_rasff_batch(cfg: Config, outcome: InputOutcome) -> int:
+    """Merge by reference, with history: a changed notification gets version + 1 and the
+    previous version is kept (is_current false); an unchanged one is left as it is."""
+    assert outcome.batch_id and outcome.release
+    batch = outcome.batch_id
+    with work_db(cfg) as con:
+        con.execute("begin transaction")
+        try:
+            con.execute(
+                """
+                create or replace temp table _incoming as
+                select r.*, md5(concat_ws('|', r.notification_date, r.category,
+                    r.product_type, r.subject, r.classification, r.risk_decision,
+                    r.notifying_country, r.hazards, array_to_string(r.operator, ';'),
+                    array_to_string(r.distribution, ';'))) as content_hash,
+                    c.version as current_version, c.content_hash as current_hash
+                from raw.rasff_notifications as r
+                left join core.rasff_notifications as c
+                  on c.reference = r.reference and c.is_current
+                where r.batch_id = ?
+                """,
+                [batch],
+            )
+            con.execute(
+                """
+                update core.rasff_notifications as c set is_current = false
+                from _incoming as i
+                where c.reference = i.reference and c.is_current
+                  and i.content_hash <> i.current_hash
+                """
+            )
+            con.execute(
+                """
+                insert into core.rasff_notifications by name
+                select reference, coalesce(current_version, 0) + 1 as version,
+                       true as is_current, content_hash, notification_date, year, week,
+                       category, product_type, subject, classification, risk_decision,
+                       notifying_country, notifying_iso3, hazards, operator, distribution,
+                       for_attention, for_follow_up, 'rasff' as source, ? as release,
+                       batch_id
+                from _incoming
+                where current_hash is null or content_hash <> current_hash
+                """,
+                [outcome.release],
+            )
+            for table in ("rasff_origins", "rasff_hs"):
+                con.execute(
+                    f"""
+                    delete from core.{table} where reference in (
+                        select reference from _incoming
+                        where current_hash is null or content_hash <> current_hash)
+                    """
+                )
+                con.execute(
+                    f"""
+                    insert into core.{table} by name
+                    select t.* from raw.{table} as t
+                    join _incoming as i using (reference)
+                    where t.batch_id = ? and (i.current_hash is null
+                                              or i.content_hash <> i.current_hash)
+                    """,
+                    [batch],
+                )
+            row = con.execute(
+                "select count(*) from _incoming where current_hash is null "
+                "or content_hash <> current_hash").fetchall()
+            con.execute("drop table _incoming")
+            for table in RASFF_TABLES:
+                con.execute(f"delete from raw.{table} where batch_id = ?", [batch])
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        changed = int(row[0][0])
+        ledger.update_batch(con, batch, status="merged", rows_loaded=changed)
+    return changed
+
+
 # -------------------------------------------------------------------------------- transform
 
 

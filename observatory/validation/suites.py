@@ -242,3 +242,45 @@ def tariff_suite(batch_id: str) -> SuiteSpec:
             """,
         )],
     )
+
+
+RASFF_CLASSIFICATIONS = ["alert", "border rejection", "information notification for attention",
+                         "information notification for follow-up", "non-compliance",
+                         "information notification", "news"]
+
+
+def rasff_suite(batch_id: str) -> SuiteSpec:
+    """RASFF notifications: a reference YYYY.NNNN, unique; a date and year in range; a known
+    classification; a notifying country."""
+    gxe = gx_expectations()
+    return SuiteSpec(
+        name="rasff_notifications",
+        query="select line_number, reference, notification_date, year, classification, "
+              "notifying_country from raw.rasff_notifications where batch_id = ?",
+        params=(batch_id,),
+        by_value={
+            "reference": lambda: [
+                gxe.ExpectColumnValuesToNotBeNull(column="reference"),
+                gxe.ExpectColumnValuesToMatchRegex(column="reference",
+                                                   regex=r"^[0-9]{4}\.[0-9]{4}$")],
+            "year": lambda: [gxe.ExpectColumnValuesToBeBetween(
+                column="year", min_value=1979, max_value=date.today().year)],
+            "classification": lambda: [gxe.ExpectColumnValuesToBeInSet(
+                column="classification", value_set=RASFF_CLASSIFICATIONS)],
+            "notifying_country": lambda: [
+                gxe.ExpectColumnValuesToNotBeNull(column="notifying_country")],
+        },
+        by_row=lambda: [gxe.ExpectColumnValuesToNotBeNull(column="notification_date")],
+        row_columns=("notification_date",),
+        sql_checks=[SqlCheck(
+            name="reference_unique",
+            column="reference",
+            query="""
+                select line_number, 'reference', 'reference ' || reference
+                       || ' appears more than once in the batch'
+                from {rows}
+                qualify count(*) over (partition by reference) > 1
+                order by 1
+            """,
+        )],
+    )

@@ -209,3 +209,49 @@ def test_portal_date_format_and_xlsx_export(tmp_path: Path) -> None:
     assert row["classification"] == "alert" and row["notifying_iso3"] == "CYP"
     assert list(xlsx_batch.origins["origin_iso3"]) == ["GRC"]
     assert row["line_number"] == 2
+
+
+def test_real_export_through_the_gate_with_history(tmp_path: Path) -> None:
+    """The full real export loads once (duplicates dropped and said); the Morocco rule holds
+    in the published warehouse; a changed notification in a later export adds a version and
+    keeps the old one."""
+    import duckdb
+    import pandas as pd
+
+    from observatory.config import load_config
+    from observatory.nightly import run_file_ingest
+    from tests.conftest import shared_real, write_config
+
+    export = shared_real("rasff", "rasff_notifications_all.csv")
+    cfg = load_config(write_config(tmp_path, baci_paths=["inputs/none-*.zip"]))
+    summary = run_file_ingest(cfg, export, "rasff")
+    assert summary["status"] == "published", summary["validation"]
+    (ingested,) = summary["inputs"]
+    assert ingested["rows_read"] == 8413
+    assert ingested["message"].startswith("27 notifications exported twice loaded once")
+    with duckdb.connect(str(cfg.warehouse.published), read_only=True) as con:
+        assert con.execute("select count(*), count(distinct reference) from "
+                           "core.rasff_notifications").fetchone() == (8386, 8386)
+        morocco = con.execute("select count(distinct reference) from core.rasff_origins "
+                              "where origin_iso3 = 'MAR'").fetchone()[0]
+    raw = pd.read_csv(export, dtype=str, keep_default_na=False)
+    by_origin = {r for r, o in zip(raw["reference"], raw["origin"], strict=True)
+                 if "morocco" in o.lower()}
+    assert morocco == len(by_origin) == 53
+
+    # A later export where one notification's risk decision changed.
+    later = tmp_path / "rasff_later.csv"
+    changed = raw.drop_duplicates("reference").head(3).copy()
+    changed.loc[changed.index[0], "risk_decision"] = "serious (revised)"
+    changed.to_csv(later, index=False)
+    again = run_file_ingest(cfg, later, "rasff")
+    assert again["status"] == "published", again["validation"]
+    with duckdb.connect(str(cfg.warehouse.published), read_only=True) as con:
+        versions = con.execute(
+            "select version, is_current, risk_decision from core.rasff_notifications "
+            "where reference = (select reference from core.rasff_notifications "
+            "where version = 2) order by version").fetchall()
+        total = con.execute("select count(*) from core.rasff_notifications").fetchone()[0]
+    assert [v[:2] for v in versions] == [(1, False), (2, True)]
+    assert versions[1][2] == "serious (revised)"
+    assert total == 8387
