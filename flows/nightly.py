@@ -38,6 +38,12 @@ validate_comtrade_batch = task(name="validate_comtrade_batch", cache_policy=NONE
 merge_comtrade_batch = task(name="merge_comtrade_batch", cache_policy=NONE)(
     pipeline.merge_comtrade_batch
 )
+# The ePing client, like Comtrade's, retries with backoff itself.
+ingest_eping = task(name="ingest_eping", cache_policy=NONE)(pipeline.ingest_eping)
+validate_eping_batch = task(name="validate_eping_batch", cache_policy=NONE)(
+    pipeline.validate_eping_batch
+)
+merge_eping_batch = task(name="merge_eping_batch", cache_policy=NONE)(pipeline.merge_eping_batch)
 build_marts = task(name="build_marts", cache_policy=NONE)(pipeline.build_marts)
 render_reports = task(name="render_reports", cache_policy=NONE)(pipeline.render_reports)
 publish_warehouse = task(
@@ -77,6 +83,9 @@ def nightly(config_path: str | None = None, langs: list[str] | None = None) -> d
         ingest_comtrade=ingest_comtrade,
         validate_comtrade_batch=validate_comtrade_batch,
         merge_comtrade_batch=merge_comtrade_batch,
+        ingest_eping=ingest_eping,
+        validate_eping_batch=validate_eping_batch,
+        merge_eping_batch=merge_eping_batch,
         build_marts=build_marts,
         render_reports=render_reports,
         publish_database=publish_warehouse,

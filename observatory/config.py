@@ -65,6 +65,16 @@ class ComtradeSourceConfig:
 
 
 @dataclass(frozen=True)
+class EpingSourceConfig:
+    enabled: bool
+    base_url: str
+    members: tuple[str, ...]
+    overlap_days: int
+    initial_days: int
+    max_retries: int
+
+
+@dataclass(frozen=True)
 class ConcordanceConfig:
     tables: tuple[Path, ...]
     weights: str
@@ -107,6 +117,7 @@ class Config:
     thresholds: Thresholds
     baci: BaciSourceConfig
     comtrade: ComtradeSourceConfig
+    eping: EpingSourceConfig
     hs_concordance: ConcordanceConfig
     warehouse: WarehouseConfig
     validation: ValidationConfig
@@ -147,6 +158,8 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     },
     "validation": {"chunk_rows": int, "sample_rows": int},
     "hs_concordance": {"tables": list, "weights": str},
+    "sources.eping": {"enabled": bool, "base_url": str, "members": list, "overlap_days": int,
+                      "initial_days": int, "max_retries": int},
     "report": {"dir": str, "language": str},
     "demo": {"dir": str, "seed": int},
 }
@@ -302,6 +315,7 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
         ),
         baci=BaciSourceConfig(enabled=baci["enabled"], paths=tuple(baci["paths"])),
         comtrade=comtrade,
+        eping=_eping(s["sources.eping"], known, priority),
         hs_concordance=_concordance(s["hs_concordance"], root),
         warehouse=WarehouseConfig(
             work=work,
@@ -386,3 +400,21 @@ def _concordance(body: dict[str, Any], root: Path) -> ConcordanceConfig:
                               "correlation table (.xlsx)")
         tables.append(Path(table) if os.path.isabs(table) else root / table)
     return ConcordanceConfig(tables=tuple(tables), weights=body["weights"])
+
+
+def _eping(body: dict[str, Any], known: frozenset[str],
+           priority: tuple[str, ...]) -> EpingSourceConfig:
+    key = "sources.eping"
+    members = tuple(body["members"]) or priority
+    for i, code in enumerate(members):
+        if code != "EUR":
+            _country(f"{key}.members[{i}]", code, known)
+    for name in ("overlap_days", "initial_days"):
+        if body[name] < 0:
+            raise ConfigError(f"{key}.{name}: must be 0 or more")
+    if not body["base_url"].startswith(("http://", "https://")):
+        raise ConfigError(f"{key}.base_url: must start with http:// or https://")
+    return EpingSourceConfig(enabled=body["enabled"], base_url=body["base_url"],
+                             members=members, overlap_days=body["overlap_days"],
+                             initial_days=body["initial_days"],
+                             max_retries=body["max_retries"])

@@ -60,11 +60,13 @@ def run_nightly(
                                                     message=str(exc)))
 
         inputs.extend(steps.ingest_comtrade(cfg, run_id))
+        inputs.extend(steps.ingest_eping(cfg, run_id))
 
         # validate, then transform what passed
         verdicts = []
         gates = {"baci": (steps.validate_baci_batch, steps.merge_baci_batch),
-                 "comtrade": (steps.validate_comtrade_batch, steps.merge_comtrade_batch)}
+                 "comtrade": (steps.validate_comtrade_batch, steps.merge_comtrade_batch),
+                 "eping": (steps.validate_eping_batch, steps.merge_eping_batch)}
         for outcome in inputs:
             if outcome.status != "loaded":
                 continue
@@ -198,6 +200,9 @@ class Steps:
         pipeline.validate_comtrade_batch
     )
     merge_comtrade_batch: Callable[..., int] = pipeline.merge_comtrade_batch
+    ingest_eping: Callable[..., list[pipeline.InputOutcome]] = pipeline.ingest_eping
+    validate_eping_batch: Callable[..., pipeline.BatchVerdict] = pipeline.validate_eping_batch
+    merge_eping_batch: Callable[..., int] = pipeline.merge_eping_batch
     build_marts: Callable[..., dict[str, int]] = pipeline.build_marts
     render_reports: Callable[..., list[Path]] = pipeline.render_reports
     publish_database: Callable[..., dict[str, Any]] = publish_database

@@ -757,6 +757,167 @@ def merge_rasff_batch(cfg: Config, outcome: InputOutcome) -> int:
     return changed
 
 
+def ingest_eping(cfg: Config, run_id: str) -> list[InputOutcome]:
+    """Fetch the notifications distributed since the last ones loaded (minus an overlap),
+    land the answer as JSON and load it into raw as one batch."""
+    if not cfg.eping.enabled:
+        return []
+    from datetime import date as _date
+
+    from observatory.reference.countries import build_countries
+    from observatory.sources.eping import resources as eping
+    from observatory.sources.eping.client import EpingClient
+
+    settings = cfg.eping
+    eu = set(build_countries().query("eu_member")["iso3"])
+    members = [m for m in settings.members if m != "EUR"]
+    with_eu = "EUR" in settings.members or any(m in eu for m in members)
+    country_ids = eping.eping_member_ids(members) + (["U918"] if with_eu else [])
+    with work_db(cfg) as con:
+        row = con.execute("select max(distribution_date) from core.notifications "
+                          "where source = 'eping'").fetchall()
+    window = eping.plan_window(row[0][0], _date.today(), overlap_days=settings.overlap_days,
+                               initial_days=settings.initial_days)
+    client = EpingClient.from_env(base_url=settings.base_url,
+                                  max_retries=settings.max_retries)
+    try:
+        items = eping.fetch_since(client, window[0], window[1], country_ids=country_ids)
+    except SourceError as exc:
+        return [InputOutcome("eping", "notifications/search", "failed", message=str(exc))]
+    text = json.dumps(items, sort_keys=True, default=str)
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    name = f"notifications_{window[0]}_{window[1]}.json"
+    landed = cfg.warehouse.raw_dir / "eping" / f"{sha[:16]}_{name}"
+    landed.parent.mkdir(parents=True, exist_ok=True)
+    landed.write_text(text, encoding="utf-8")
+    notifications, products = eping.to_frames(items)
+    with work_db(cfg) as con:
+        fingerprint = f"eping:sha256={sha}"
+        settled = ledger.find_settled(con, "eping", fingerprint)
+        if settled is not None:
+            return [InputOutcome("eping", name, "unchanged", settled.batch_id, sha[:12],
+                                 previous_status=settled.status)]
+        batch_id = f"eping:{sha[:12]}"
+        ledger.start_batch(con, batch_id=batch_id, run_id=run_id, source="eping",
+                           release=sha[:12], period=f"{window[0]}..{window[1]}",
+                           file_name=name, file_path=str(landed), file_sha256=sha,
+                           file_fingerprint=fingerprint,
+                           parameters={"countryIds": country_ids})
+        notifications = notifications.assign(
+            batch_id=batch_id, line_number=range(1, len(notifications) + 1))
+        for table, frame in (("eping_notifications", notifications),
+                             ("eping_notification_products", products.assign(
+                                 batch_id=batch_id))):
+            con.execute(f"delete from raw.{table} where batch_id = ?", [batch_id])
+            con.register("_eping", frame)
+            try:
+                con.execute(f"insert into raw.{table} by name select * from _eping")
+            finally:
+                con.unregister("_eping")
+        unknown = notifications.attrs.get("unknown_members") or []
+        message = ("members without ISO3: " + ", ".join(unknown)) if unknown else None
+        ledger.update_batch(con, batch_id, status="loaded", rows_read=len(notifications),
+                            message=message)
+    return [InputOutcome("eping", name, "loaded", batch_id, sha[:12],
+                         rows_read=len(notifications), message=message)]
+
+
+def validate_eping_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> BatchVerdict:
+    assert outcome.batch_id is not None
+    with work_db(cfg) as con:
+        result = gate.run_suite(suites.eping_suite(outcome.batch_id), con,
+                                chunk_rows=cfg.validation.chunk_rows,
+                                sample_rows=cfg.validation.sample_rows)
+        verdict = _settle_verdict(
+            cfg, con, run_id, outcome, result, "raw.eping_notifications",
+            "concat_ws(' | ', r.notification_id, r.symbol, r.distribution_date, r.title)")
+        if not result.success:
+            con.execute("delete from raw.eping_notification_products where batch_id = ?",
+                        [outcome.batch_id])
+    return verdict
+
+
+def merge_eping_batch(cfg: Config, outcome: InputOutcome) -> int:
+    """Merge by notification id with history (a changed notification gets version + 1, the
+    old version kept); its HS codes follow the current version."""
+    assert outcome.batch_id and outcome.release
+    batch = outcome.batch_id
+    with work_db(cfg) as con:
+        con.execute("begin transaction")
+        try:
+            con.execute(
+                """
+                create or replace temp table _incoming as
+                select r.*, md5(concat_ws('|', r.symbol, r.area, r.notifying_member,
+                    r.distribution_date, r.comment_deadline, r.entry_into_force, r.title,
+                    r.description, r.products_text, array_to_string(r.hs_codes, ';'),
+                    r.is_open_for_comments)) as content_hash,
+                    c.version as current_version, c.content_hash as current_hash
+                from raw.eping_notifications as r
+                left join core.notifications as c
+                  on c.source = 'eping' and c.notification_id = r.notification_id
+                 and c.is_current
+                where r.batch_id = ?
+                """,
+                [batch],
+            )
+            con.execute(
+                """
+                update core.notifications as c set is_current = false
+                from _incoming as i
+                where c.source = 'eping' and c.notification_id = i.notification_id
+                  and c.is_current and i.content_hash <> i.current_hash
+                """
+            )
+            con.execute(
+                """
+                insert into core.notifications by name
+                select 'eping' as source, notification_id,
+                       coalesce(current_version, 0) + 1 as version, true as is_current,
+                       content_hash, symbol, base_symbol, parent_symbol, revision_kind,
+                       revision_number, area, notification_type, notifying_member,
+                       notifying_iso3, distribution_date, comment_deadline, entry_into_force,
+                       title, description, products_text, objectives, keywords,
+                       document_links, link, is_open_for_comments, ? as release, batch_id
+                from _incoming
+                where current_hash is null or content_hash <> current_hash
+                """,
+                [outcome.release],
+            )
+            con.execute(
+                """
+                delete from core.notification_products
+                where source = 'eping' and notification_id in (
+                    select notification_id from _incoming
+                    where current_hash is null or content_hash <> current_hash)
+                """
+            )
+            con.execute(
+                """
+                insert into core.notification_products by name
+                select 'eping' as source, p.notification_id, p.symbol, p.hs_code,
+                       p.hs_level, p.batch_id
+                from raw.eping_notification_products as p
+                join _incoming as i using (notification_id)
+                where p.batch_id = ? and (i.current_hash is null
+                                          or i.content_hash <> i.current_hash)
+                """,
+                [batch],
+            )
+            row = con.execute("select count(*) from _incoming where current_hash is null "
+                              "or content_hash <> current_hash").fetchall()
+            con.execute("drop table _incoming")
+            for table in ("eping_notifications", "eping_notification_products"):
+                con.execute(f"delete from raw.{table} where batch_id = ?", [batch])
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        changed = int(row[0][0])
+        ledger.update_batch(con, batch, status="merged", rows_loaded=changed)
+    return changed
+
+
 # -------------------------------------------------------------------------------- transform
 
 

@@ -284,3 +284,56 @@ def rasff_suite(batch_id: str) -> SuiteSpec:
             """,
         )],
     )
+
+
+def eping_suite(batch_id: str) -> SuiteSpec:
+    """ePing notifications: an id, unique; a WTO symbol G/SPS/N/… or G/TBT/N/…; an area SPS
+    or TBT; a distribution date; a notifying member; a comment deadline not before the
+    distribution (checked in SQL)."""
+    gxe = gx_expectations()
+    return SuiteSpec(
+        name="eping_notifications",
+        query="select line_number, notification_id, symbol, area, notifying_member, "
+              "distribution_date, comment_deadline from raw.eping_notifications "
+              "where batch_id = ?",
+        params=(batch_id,),
+        by_value={
+            "symbol": lambda: [
+                gxe.ExpectColumnValuesToNotBeNull(column="symbol"),
+                gxe.ExpectColumnValuesToMatchRegex(column="symbol",
+                                                   regex=r"^G/(?:SPS|TBT)/N/[A-Z]{2,4}/")],
+            "area": lambda: [gxe.ExpectColumnValuesToBeInSet(column="area",
+                                                             value_set=["SPS", "TBT"]),
+                             gxe.ExpectColumnValuesToNotBeNull(column="area")],
+            "notifying_member": lambda: [
+                gxe.ExpectColumnValuesToNotBeNull(column="notifying_member")],
+        },
+        by_row=lambda: [gxe.ExpectColumnValuesToNotBeNull(column="notification_id"),
+                        gxe.ExpectColumnValuesToNotBeNull(column="distribution_date")],
+        row_columns=("notification_id", "distribution_date"),
+        sql_checks=[
+            SqlCheck(
+                name="notification_id_unique",
+                column="notification_id",
+                query="""
+                    select line_number, 'notification_id', 'notification id '
+                           || notification_id || ' appears more than once'
+                    from {rows}
+                    qualify count(*) over (partition by notification_id) > 1
+                    order by 1
+                """,
+            ),
+            SqlCheck(
+                name="comment_deadline_after_distribution",
+                column="comment_deadline",
+                query="""
+                    select line_number, 'comment_deadline', 'comment deadline '
+                           || comment_deadline || ' is before the distribution date '
+                           || distribution_date
+                    from {rows}
+                    where comment_deadline < distribution_date
+                    order by 1
+                """,
+            ),
+        ],
+    )
