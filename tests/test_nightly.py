@@ -161,3 +161,30 @@ def test_planted_defects_are_rejected_listed_and_leave_the_published_data(
     again = run_nightly(cfg)
     (same,) = [i for i in again["inputs"] if i["year"] == cfg.study.last_year]
     assert same["status"] == "unchanged" and same["previous_status"] == "rejected"
+
+
+def test_eu_scope_exposure_equals_a_direct_computation(demo_run: dict[str, Any]) -> None:
+    """CBAM/EUDR products the home country sells to the EU27, against pandas on the CSVs."""
+    from observatory.reference.countries import build_countries
+    from observatory.reference.hs import build_hs_nomenclature
+
+    cfg = demo_run["cfg"]
+    year = cfg.study.last_year
+    frame = _year_frames(demo_run["archive"])[year]
+    frame["hs6"] = frame["k"].str.zfill(6)
+    countries = build_countries()
+    eu_codes = set(countries.loc[countries["eu_member"], "baci_code"].dropna().astype(int))
+    to_eu = frame[(frame["i"] == 504) & frame["j"].isin(eu_codes)]
+    by_product = to_eu.groupby("hs6")["v"].sum() * 1000
+    hs = build_hs_nomenclature()
+    cbam = set(hs.loc[(hs["level"] == 6) & hs["cbam"], "hs_code"])
+    expected = by_product[by_product.index.isin(cbam)]
+    with _published(cfg) as con:
+        got = con.execute(
+            "select hs6, exports_to_eu_usd, share_of_exports_to_eu from mart.eu_scope_exposure "
+            "where year = ? and regulation = 'CBAM'", [year]).df().set_index("hs6")
+    assert len(expected) > 0
+    pd.testing.assert_series_equal(got["exports_to_eu_usd"].sort_index(),
+                                   expected.sort_index(), check_names=False, rtol=1e-9)
+    assert got["share_of_exports_to_eu"].sort_index().tolist() == pytest.approx(
+        (expected / by_product.sum()).sort_index().tolist())
