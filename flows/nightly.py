@@ -44,6 +44,13 @@ validate_eping_batch = task(name="validate_eping_batch", cache_policy=NONE)(
     pipeline.validate_eping_batch
 )
 merge_eping_batch = task(name="merge_eping_batch", cache_policy=NONE)(pipeline.merge_eping_batch)
+
+
+@task(name="ingest_regulatory_file", cache_policy=NONE, retries=2, retry_delay_seconds=[2, 10],
+      retry_condition_fn=lambda _task, _run, state: _is_os_error(state))
+def ingest_regulatory_file(ingest_one, cfg, run_id, path):  # type: ignore[no-untyped-def]
+    """Land and load one regulatory file (ePing answer, RASFF export, WITS answer)."""
+    return ingest_one(cfg, run_id, path)
 build_marts = task(name="build_marts", cache_policy=NONE)(pipeline.build_marts)
 render_reports = task(name="render_reports", cache_policy=NONE)(pipeline.render_reports)
 publish_warehouse = task(
@@ -86,6 +93,7 @@ def nightly(config_path: str | None = None, langs: list[str] | None = None) -> d
         ingest_eping=ingest_eping,
         validate_eping_batch=validate_eping_batch,
         merge_eping_batch=merge_eping_batch,
+        ingest_regulatory_file=ingest_regulatory_file,
         build_marts=build_marts,
         render_reports=render_reports,
         publish_database=publish_warehouse,

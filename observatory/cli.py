@@ -99,9 +99,16 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from observatory.demo.generate import generate_demo
 
+        from datetime import date
+
+        from observatory.demo.regulatory import generate_regulatory_demo
+
         archive = generate_demo(cfg.demo.dir, seed=cfg.demo.seed,
                                 years=cfg.study.years, home_iso3=cfg.study.home)
-        print(f"demo data (synthetic) written: {archive}")
+        regulatory = generate_regulatory_demo(cfg.demo.dir, today=date.today(),
+                                              seed=cfg.demo.seed, home_iso3=cfg.study.home)
+        print(f"demo data (synthetic) written: {archive}, "
+              + ", ".join(str(p) for p in regulatory.values()))
     return _nightly(args, cfg)
 
 

@@ -65,7 +65,15 @@ class ComtradeSourceConfig:
 
 
 @dataclass(frozen=True)
+class FileSourceConfig:
+    """A source read from files the team downloads (or the demo writes)."""
+
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class EpingSourceConfig:
+    files: tuple[str, ...]
     enabled: bool
     base_url: str
     members: tuple[str, ...]
@@ -118,6 +126,8 @@ class Config:
     baci: BaciSourceConfig
     comtrade: ComtradeSourceConfig
     eping: EpingSourceConfig
+    rasff: FileSourceConfig
+    tariffs: FileSourceConfig
     hs_concordance: ConcordanceConfig
     warehouse: WarehouseConfig
     validation: ValidationConfig
@@ -158,8 +168,10 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     },
     "validation": {"chunk_rows": int, "sample_rows": int},
     "hs_concordance": {"tables": list, "weights": str},
-    "sources.eping": {"enabled": bool, "base_url": str, "members": list, "overlap_days": int,
-                      "initial_days": int, "max_retries": int},
+    "sources.eping": {"enabled": bool, "files": list, "base_url": str, "members": list,
+                      "overlap_days": int, "initial_days": int, "max_retries": int},
+    "sources.rasff": {"paths": list},
+    "sources.tariffs": {"paths": list},
     "report": {"dir": str, "language": str},
     "demo": {"dir": str, "seed": int},
 }
@@ -316,6 +328,9 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
         baci=BaciSourceConfig(enabled=baci["enabled"], paths=tuple(baci["paths"])),
         comtrade=comtrade,
         eping=_eping(s["sources.eping"], known, priority),
+        rasff=FileSourceConfig(paths=_paths("sources.rasff.paths", s["sources.rasff"]["paths"])),
+        tariffs=FileSourceConfig(
+            paths=_paths("sources.tariffs.paths", s["sources.tariffs"]["paths"])),
         hs_concordance=_concordance(s["hs_concordance"], root),
         warehouse=WarehouseConfig(
             work=work,
@@ -414,7 +429,15 @@ def _eping(body: dict[str, Any], known: frozenset[str],
             raise ConfigError(f"{key}.{name}: must be 0 or more")
     if not body["base_url"].startswith(("http://", "https://")):
         raise ConfigError(f"{key}.base_url: must start with http:// or https://")
-    return EpingSourceConfig(enabled=body["enabled"], base_url=body["base_url"],
+    return EpingSourceConfig(files=_paths(f"{key}.files", body["files"]),
+                             enabled=body["enabled"], base_url=body["base_url"],
                              members=members, overlap_days=body["overlap_days"],
                              initial_days=body["initial_days"],
                              max_retries=body["max_retries"])
+
+
+def _paths(key: str, values: list[Any]) -> tuple[str, ...]:
+    for i, value in enumerate(values):
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{key}[{i}]: expected a non-empty path or glob")
+    return tuple(values)

@@ -61,12 +61,20 @@ def run_nightly(
 
         inputs.extend(steps.ingest_comtrade(cfg, run_id))
         inputs.extend(steps.ingest_eping(cfg, run_id))
+        # Regulatory files: saved ePing answers, RASFF exports, WITS tariff answers.
+        for paths, ingest_one in ((cfg.eping.files, pipeline.ingest_eping_file),
+                                  (cfg.rasff.paths, pipeline.ingest_rasff_file),
+                                  (cfg.tariffs.paths, pipeline.ingest_tariff_file)):
+            for path in pipeline.discover(cfg, paths):
+                inputs.append(steps.ingest_regulatory_file(ingest_one, cfg, run_id, path))
 
         # validate, then transform what passed
         verdicts = []
         gates = {"baci": (steps.validate_baci_batch, steps.merge_baci_batch),
                  "comtrade": (steps.validate_comtrade_batch, steps.merge_comtrade_batch),
-                 "eping": (steps.validate_eping_batch, steps.merge_eping_batch)}
+                 "eping": (steps.validate_eping_batch, steps.merge_eping_batch),
+                 "rasff": (pipeline.validate_rasff_batch, pipeline.merge_rasff_batch),
+                 "wits": (pipeline.validate_tariff_batch, pipeline.merge_tariff_batch)}
         for outcome in inputs:
             if outcome.status != "loaded":
                 continue
@@ -203,6 +211,9 @@ class Steps:
     ingest_eping: Callable[..., list[pipeline.InputOutcome]] = pipeline.ingest_eping
     validate_eping_batch: Callable[..., pipeline.BatchVerdict] = pipeline.validate_eping_batch
     merge_eping_batch: Callable[..., int] = pipeline.merge_eping_batch
+    ingest_regulatory_file: Callable[..., pipeline.InputOutcome] = (
+        lambda ingest_one, cfg, run_id, path: ingest_one(cfg, run_id, path)
+    )
     build_marts: Callable[..., dict[str, int]] = pipeline.build_marts
     render_reports: Callable[..., list[Path]] = pipeline.render_reports
     publish_database: Callable[..., dict[str, Any]] = publish_database

@@ -369,6 +369,25 @@ def merge_file_batch(cfg: Config, outcome: InputOutcome) -> int:
     return rows
 
 
+def is_synthetic(path: Path) -> bool:
+    """Demo files carry the demo marker in their first bytes or in a README.txt beside them."""
+    from observatory.sources.baci.settings import DEMO_MARKER
+
+    marker = DEMO_MARKER.encode()
+    with path.open("rb") as fh:
+        if marker in fh.read(4096):
+            return True
+    readme = path.parent / "README.txt"
+    return readme.is_file() and marker in readme.read_bytes()
+
+
+def discover(cfg: Config, patterns: tuple[str, ...]) -> list[Path]:
+    found: set[Path] = set()
+    for pattern in patterns:
+        found.update(Path(p) for p in glob.glob(cfg.resolve(pattern)))
+    return sorted(found)
+
+
 def comtrade_crosswalk() -> dict[int, str]:
     """Comtrade numeric codes → ISO3, plus its non-country partner areas (S19, _X…)."""
     from observatory.reference.codes import comtrade_special_codes
@@ -546,7 +565,7 @@ def ingest_tariff_file(cfg: Config, run_id: str, path: Path) -> InputOutcome:
         ledger.start_batch(
             con, batch_id=batch_id, run_id=run_id, source="wits", release=sha[:12],
             period=None, file_name=path.name, file_path=str(landed), file_sha256=sha,
-            file_fingerprint=fingerprint,
+            file_fingerprint=fingerprint, is_synthetic=is_synthetic(path),
         )
         try:
             frame = parse_tariffs(landed.read_text(encoding="utf-8"), path.name)
@@ -563,7 +582,8 @@ def ingest_tariff_file(cfg: Config, run_id: str, path: Path) -> InputOutcome:
         finally:
             con.unregister("_tariffs")
         ledger.update_batch(con, batch_id, status="loaded", rows_read=len(frame))
-    return InputOutcome("wits", path.name, "loaded", batch_id, sha[:12], rows_read=len(frame))
+    return InputOutcome("wits", path.name, "loaded", batch_id, sha[:12],
+                        is_synthetic=is_synthetic(path), rows_read=len(frame))
 
 
 def validate_tariff_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> BatchVerdict:
@@ -636,7 +656,7 @@ def ingest_rasff_file(cfg: Config, run_id: str, path: Path) -> InputOutcome:
         ledger.start_batch(con, batch_id=batch_id, run_id=run_id, source="rasff",
                            release=sha[:12], period=None, file_name=path.name,
                            file_path=str(landed), file_sha256=sha,
-                           file_fingerprint=fingerprint)
+                           file_fingerprint=fingerprint, is_synthetic=is_synthetic(path))
         try:
             batch = read_notifications(landed)
         except SourceError as exc:
@@ -660,6 +680,7 @@ def ingest_rasff_file(cfg: Config, run_id: str, path: Path) -> InputOutcome:
         ledger.update_batch(con, batch_id, status="loaded", rows_read=batch.rows_read,
                             message=message)
     return InputOutcome("rasff", path.name, "loaded", batch_id, sha[:12],
+                        is_synthetic=is_synthetic(path),
                         rows_read=batch.rows_read, message=message)
 
 
@@ -790,19 +811,47 @@ def ingest_eping(cfg: Config, run_id: str) -> list[InputOutcome]:
     landed = cfg.warehouse.raw_dir / "eping" / f"{sha[:16]}_{name}"
     landed.parent.mkdir(parents=True, exist_ok=True)
     landed.write_text(text, encoding="utf-8")
-    notifications, products = eping.to_frames(items)
+    return [_load_eping_items(cfg, run_id, items, name, landed, sha,
+                              {"countryIds": country_ids}, synthetic=False)]
+
+
+def ingest_eping_file(cfg: Config, run_id: str, path: Path) -> InputOutcome:
+    """A saved answer of the ePing search API (`{"items": [...]}`), read offline."""
+    from observatory.sources.files import resources as file_resources
+
+    landed, sha = file_resources.land(path, cfg.warehouse.raw_dir)
+    try:
+        body = json.loads(landed.read_text(encoding="utf-8"))
+        items = next(body[k] for k in ("items", "notifications", "data", "results")
+                     if isinstance(body, dict) and isinstance(body.get(k), list))
+    except (json.JSONDecodeError, UnicodeDecodeError, StopIteration) as exc:
+        return InputOutcome("eping", path.name, "failed",
+                            message=f"{path.name}: not an ePing search answer ({exc})")
+    return _load_eping_items(cfg, run_id, items, path.name, landed, sha, {"file": path.name},
+                             synthetic=is_synthetic(path))
+
+
+def _load_eping_items(cfg: Config, run_id: str, items: list[Any], name: str, landed: Path,
+                      sha: str, parameters: dict[str, Any], *, synthetic: bool
+                      ) -> InputOutcome:
+    from observatory.sources.eping import resources as eping
+
+    try:
+        notifications, products = eping.to_frames(items)
+    except SourceError as exc:
+        return InputOutcome("eping", name, "failed", message=str(exc))
     with work_db(cfg) as con:
         fingerprint = f"eping:sha256={sha}"
         settled = ledger.find_settled(con, "eping", fingerprint)
         if settled is not None:
-            return [InputOutcome("eping", name, "unchanged", settled.batch_id, sha[:12],
-                                 previous_status=settled.status)]
+            return InputOutcome("eping", name, "unchanged", settled.batch_id, sha[:12],
+                                is_synthetic=synthetic, previous_status=settled.status)
         batch_id = f"eping:{sha[:12]}"
         ledger.start_batch(con, batch_id=batch_id, run_id=run_id, source="eping",
-                           release=sha[:12], period=f"{window[0]}..{window[1]}",
-                           file_name=name, file_path=str(landed), file_sha256=sha,
-                           file_fingerprint=fingerprint,
-                           parameters={"countryIds": country_ids})
+                           release=sha[:12], period=None, file_name=name,
+                           file_path=str(landed), file_sha256=sha,
+                           file_fingerprint=fingerprint, parameters=parameters,
+                           is_synthetic=synthetic)
         notifications = notifications.assign(
             batch_id=batch_id, line_number=range(1, len(notifications) + 1))
         for table, frame in (("eping_notifications", notifications),
@@ -818,8 +867,8 @@ def ingest_eping(cfg: Config, run_id: str) -> list[InputOutcome]:
         message = ("members without ISO3: " + ", ".join(unknown)) if unknown else None
         ledger.update_batch(con, batch_id, status="loaded", rows_read=len(notifications),
                             message=message)
-    return [InputOutcome("eping", name, "loaded", batch_id, sha[:12],
-                         rows_read=len(notifications), message=message)]
+    return InputOutcome("eping", name, "loaded", batch_id, sha[:12],
+                        rows_read=len(notifications), is_synthetic=synthetic, message=message)
 
 
 def validate_eping_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> BatchVerdict:

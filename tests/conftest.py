@@ -23,6 +23,7 @@ os.environ.setdefault("PREFECT_SERVER_UI_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 DEMO_YEARS = (2019, 2024)
+DEMO_TODAY = __import__("datetime").date(2026, 11, 29)  # the regulatory demo's "today"
 
 
 def shared_real(*parts: str) -> Path:
@@ -75,9 +76,15 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory, demo_archive: Path) -> di
     from observatory.config import load_config
     from observatory.nightly import run_nightly
 
+    from datetime import date
+
+    from observatory.demo.regulatory import generate_regulatory_demo
+
     folder = tmp_path_factory.mktemp("demo_run")
     (folder / "inputs").mkdir()
     shutil.copy(demo_archive, folder / "inputs" / demo_archive.name)
+    # The regulatory demo files where the configuration's defaults look for them.
+    generate_regulatory_demo(folder / "data" / "demo", today=DEMO_TODAY)
     cfg = load_config(write_config(folder, baci_paths=["inputs/BACI_*.zip"]))
     summary = run_nightly(cfg, langs=("fr", "en"))
     return {"cfg": cfg, "summary": summary, "archive": demo_archive}

@@ -188,3 +188,39 @@ def test_eu_scope_exposure_equals_a_direct_computation(demo_run: dict[str, Any])
                                    expected.sort_index(), check_names=False, rtol=1e-9)
     assert got["share_of_exports_to_eu"].sort_index().tolist() == pytest.approx(
         (expected / by_product.sum()).sort_index().tolist())
+
+
+def test_demo_regulatory_sources_go_through_their_connectors(demo_run: dict[str, Any]) -> None:
+    """The demo's ePing answer, RASFF export and WITS answer are ingested by the nightly job,
+    labelled synthetic, and hold what the watch is meant to find."""
+    from tests.conftest import DEMO_TODAY
+
+    cfg, summary = demo_run["cfg"], demo_run["summary"]
+    by_source = {i["source"]: i for i in summary["inputs"]}
+    for source in ("eping", "rasff", "wits"):
+        assert by_source[source]["status"] == "loaded", by_source[source]
+        assert by_source[source]["is_synthetic"]
+    with _published(cfg) as con:
+        open_soon = con.execute(
+            "select count(*) from core.notifications where comment_deadline between ? "
+            "and ? + interval 45 day and revision_kind is null", [DEMO_TODAY, DEMO_TODAY]
+        ).fetchone()[0]
+        measures = con.execute("select count(distinct base_symbol), count(*) "
+                               "from core.notifications").fetchone()
+        on_top_products = con.execute(
+            "select count(distinct p.notification_id) from core.notification_products p "
+            "join mart.home_rca_hs6 m on m.hs6 = p.hs_code and m.year = ? and m.rca >= 1",
+            [cfg.study.last_year]).fetchone()[0]
+        morocco = con.execute("select count(distinct reference) from core.rasff_origins "
+                              "where origin_iso3 = 'MAR'").fetchone()[0]
+        preference = con.execute(
+            "select count(*) from core.tariffs where partner_iso3 = 'MAR' and regime = 'PRF'"
+        ).fetchone()[0]
+        synthetic = con.execute("select bool_and(is_synthetic) from ops.load_ledger"
+                                ).fetchone()[0]
+    assert open_soon >= 5
+    assert measures == (10, 12)  # an addendum and a corrigendum are not new measures
+    assert on_top_products >= 8
+    assert morocco == 14
+    assert preference > 0
+    assert synthetic is True
