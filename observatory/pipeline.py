@@ -672,11 +672,11 @@ def ingest_rasff_file(cfg: Config, run_id: str, path: Path) -> InputOutcome:
                 con.execute(f"insert into raw.{table} by name select * from _rasff")
             finally:
                 con.unregister("_rasff")
-        notes = [f"{batch.duplicates_dropped} notifications exported twice loaded once",
-                 *batch.notes]
+        notes = ([f"{batch.duplicates_dropped} notifications exported twice loaded once"]
+                 if batch.duplicates_dropped else []) + list(batch.notes)
         if batch.unmapped_origins:
             notes.append("origins without ISO3: " + ", ".join(batch.unmapped_origins[:10]))
-        message = "; ".join(notes)
+        message = "; ".join(notes) or None
         ledger.update_batch(con, batch_id, status="loaded", rows_read=batch.rows_read,
                             message=message)
     return InputOutcome("rasff", path.name, "loaded", batch_id, sha[:12],

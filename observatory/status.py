@@ -77,9 +77,11 @@ def status_lines(cfg: Config) -> list[str]:
             state["freshness"]
         ):
             label = "  [demo data (synthetic)]" if synthetic else ""
+            periods = f"periods {first}–{last}, " if first is not None else ""
             lines.append(
-                f"  {source}: release {release}, periods {first}–{last} ({batches} batches, "
-                f"{rows or 0:,} rows), last loaded {loaded_at}{label}"
+                f"  {source}: release {release}, {periods}{batches} batch"
+                f"{'es' if batches != 1 else ''}, {rows or 0:,} rows, last loaded "
+                f"{loaded_at}{label}"
             )
         lines.append("Validation of published batches:")
         for suite, passed, failed, checked_at in state["validation"]:
