@@ -312,19 +312,12 @@ def ingest_file(cfg: Config, run_id: str, path: Path, profile_name: str) -> Inpu
         raise ConfigError(f"--profile: unknown profile {profile_name!r} (known: "
                           f"{', '.join(sorted(cfg.profiles))})")
     source = file_resources.source_name(profile)
-    landed, sha = file_resources.land(path, cfg.warehouse.raw_dir)
-    fingerprint = f"{profile.name}:sha256={sha}"
     with work_db(cfg) as con:
-        settled = ledger.find_settled(con, source, fingerprint)
-        if settled is not None:
-            return InputOutcome(source, path.name, "unchanged", settled.batch_id,
-                                release=sha[:12], previous_status=settled.status)
-        batch_id = f"{source}:{sha[:12]}"
-        ledger.start_batch(
-            con, batch_id=batch_id, run_id=run_id, source=source, release=sha[:12],
-            period=None, file_name=path.name, file_path=str(landed), file_sha256=sha,
-            file_fingerprint=fingerprint, parameters={"profile": profile.name},
-        )
+        started = start_file_batch(cfg, con, run_id, source, path, key=profile.name,
+                                   parameters={"profile": profile.name})
+        if isinstance(started, InputOutcome):
+            return started
+        batch_id, landed, sha = started.batch_id, started.landed, started.sha
         try:
             rows, breakdown, notes = file_resources.load_raw(con, landed, profile, batch_id)
         except SourceError as exc:
@@ -547,26 +540,49 @@ def merge_comtrade_batch(cfg: Config, outcome: InputOutcome) -> int:
     return rows
 
 
-def ingest_tariff_file(cfg: Config, run_id: str, path: Path) -> InputOutcome:
-    """Land a WITS SDMX-JSON tariff answer saved as a file and load it into raw."""
+@dataclass(frozen=True)
+class FileBatch:
+    """A landed input file that is new (not settled under the same content)."""
+
+    batch_id: str
+    landed: Path
+    sha: str
+
+
+def start_file_batch(cfg: Config, con: duckdb.DuckDBPyConnection, run_id: str, source: str,
+                     path: Path, *, key: str | None = None,
+                     parameters: dict[str, Any] | None = None
+                     ) -> FileBatch | InputOutcome:
+    """Land `path` under raw_dir (content-addressed) and open its ledger batch, or report it
+    unchanged when a batch with the same content (and `key`, e.g. the profile) settled."""
     from observatory.sources.files import resources as file_resources
-    from observatory.sources.wits.resources import parse_tariffs
 
     if not path.is_file():
         raise SourceError(f"{path}: file not found")
     landed, sha = file_resources.land(path, cfg.warehouse.raw_dir)
-    fingerprint = f"wits:sha256={sha}"
+    fingerprint = f"{key or source}:sha256={sha}"
+    synthetic = is_synthetic(path)
+    settled = ledger.find_settled(con, source, fingerprint)
+    if settled is not None:
+        return InputOutcome(source, path.name, "unchanged", settled.batch_id, sha[:12],
+                            is_synthetic=synthetic, previous_status=settled.status)
+    batch_id = f"{source}:{sha[:12]}"
+    ledger.start_batch(con, batch_id=batch_id, run_id=run_id, source=source, release=sha[:12],
+                       period=None, file_name=path.name, file_path=str(landed),
+                       file_sha256=sha, file_fingerprint=fingerprint, parameters=parameters,
+                       is_synthetic=synthetic)
+    return FileBatch(batch_id, landed, sha)
+
+
+def ingest_tariff_file(cfg: Config, run_id: str, path: Path) -> InputOutcome:
+    """Land a WITS SDMX-JSON tariff answer saved as a file and load it into raw."""
+    from observatory.sources.wits.resources import parse_tariffs
+
     with work_db(cfg) as con:
-        settled = ledger.find_settled(con, "wits", fingerprint)
-        if settled is not None:
-            return InputOutcome("wits", path.name, "unchanged", settled.batch_id,
-                                release=sha[:12], previous_status=settled.status)
-        batch_id = f"wits:{sha[:12]}"
-        ledger.start_batch(
-            con, batch_id=batch_id, run_id=run_id, source="wits", release=sha[:12],
-            period=None, file_name=path.name, file_path=str(landed), file_sha256=sha,
-            file_fingerprint=fingerprint, is_synthetic=is_synthetic(path),
-        )
+        started = start_file_batch(cfg, con, run_id, "wits", path)
+        if isinstance(started, InputOutcome):
+            return started
+        batch_id, landed, sha = started.batch_id, started.landed, started.sha
         try:
             frame = parse_tariffs(landed.read_text(encoding="utf-8"), path.name)
         except (SourceError, UnicodeDecodeError) as exc:
@@ -640,23 +656,13 @@ RASFF_TABLES = ("rasff_notifications", "rasff_origins", "rasff_hs")
 
 def ingest_rasff_file(cfg: Config, run_id: str, path: Path) -> InputOutcome:
     """Land a RASFF export, normalise it (connector) and load the batch into raw."""
-    from observatory.sources.files import resources as file_resources
     from observatory.sources.rasff.resources import map_to_hs, read_notifications
 
-    if not path.is_file():
-        raise SourceError(f"{path}: file not found")
-    landed, sha = file_resources.land(path, cfg.warehouse.raw_dir)
-    fingerprint = f"rasff:sha256={sha}"
     with work_db(cfg) as con:
-        settled = ledger.find_settled(con, "rasff", fingerprint)
-        if settled is not None:
-            return InputOutcome("rasff", path.name, "unchanged", settled.batch_id,
-                                release=sha[:12], previous_status=settled.status)
-        batch_id = f"rasff:{sha[:12]}"
-        ledger.start_batch(con, batch_id=batch_id, run_id=run_id, source="rasff",
-                           release=sha[:12], period=None, file_name=path.name,
-                           file_path=str(landed), file_sha256=sha,
-                           file_fingerprint=fingerprint, is_synthetic=is_synthetic(path))
+        started = start_file_batch(cfg, con, run_id, "rasff", path)
+        if isinstance(started, InputOutcome):
+            return started
+        batch_id, landed, sha = started.batch_id, started.landed, started.sha
         try:
             batch = read_notifications(landed)
         except SourceError as exc:
