@@ -134,6 +134,7 @@ class Config:
     report: ReportConfig
     demo: DemoConfig
     profiles: dict[str, Any] = field(compare=False, default_factory=dict)
+    feeds: tuple[Any, ...] = field(compare=False, default=())
     raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     def resolve(self, pattern: str) -> str:
@@ -205,8 +206,8 @@ def _flatten_sections(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
     for name, body in raw.items():
         if not isinstance(body, dict):
             raise ConfigError(f"{name}: expected a [section], got a value")
-        if name == "profiles":
-            continue  # checked by observatory.sources.files.settings.make_profile
+        if name in ("profiles", "feeds"):
+            continue  # checked by their sources' settings (make_profile, FeedSettings)
         if name == "sources":
             for source, source_body in body.items():
                 if not isinstance(source_body, dict):
@@ -345,6 +346,7 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
         report=ReportConfig(dir=root / rep["dir"], language=rep["language"]),
         demo=DemoConfig(dir=root / s["demo"]["dir"], seed=s["demo"]["seed"]),
         profiles=_profiles(raw.get("profiles", {}), known),
+        feeds=_feeds(raw.get("feeds", {}), root),
         raw=raw,
     )
 
@@ -441,3 +443,19 @@ def _paths(key: str, values: list[Any]) -> tuple[str, ...]:
         if not isinstance(value, str) or not value:
             raise ConfigError(f"{key}[{i}]: expected a non-empty path or glob")
     return tuple(values)
+
+
+def _feeds(section: Any, root: Path) -> tuple[Any, ...]:
+    """The [feeds.<name>] sections (url, markets, keywords, limits); a relative local path is
+    resolved against the configuration's folder."""
+    from observatory.sources.feeds.settings import feeds_from_config
+
+    if isinstance(section, dict):
+        section = {
+            name: ({**body, "url": str(root / body["url"])}
+                   if isinstance(body, dict) and isinstance(body.get("url"), str)
+                   and "://" not in body["url"] and not os.path.isabs(body["url"])
+                   else body)
+            for name, body in section.items()
+        }
+    return tuple(feeds_from_config(section))

@@ -67,6 +67,9 @@ def run_nightly(
                                   (cfg.tariffs.paths, pipeline.ingest_tariff_file)):
             for path in pipeline.discover(cfg, paths):
                 inputs.append(steps.ingest_regulatory_file(ingest_one, cfg, run_id, path))
+        for feed in cfg.feeds:
+            inputs.append(steps.ingest_regulatory_file(pipeline.ingest_feed, cfg, run_id,
+                                                       feed))
 
         # validate, then transform what passed
         verdicts = []
@@ -74,7 +77,8 @@ def run_nightly(
                  "comtrade": (steps.validate_comtrade_batch, steps.merge_comtrade_batch),
                  "eping": (steps.validate_eping_batch, steps.merge_eping_batch),
                  "rasff": (pipeline.validate_rasff_batch, pipeline.merge_rasff_batch),
-                 "wits": (pipeline.validate_tariff_batch, pipeline.merge_tariff_batch)}
+                 "wits": (pipeline.validate_tariff_batch, pipeline.merge_tariff_batch),
+                 "feeds": (pipeline.validate_feed_batch, pipeline.merge_feed_batch)}
         for outcome in inputs:
             if outcome.status != "loaded":
                 continue

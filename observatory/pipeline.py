@@ -973,6 +973,106 @@ def merge_eping_batch(cfg: Config, outcome: InputOutcome) -> int:
     return changed
 
 
+def ingest_feed(cfg: Config, run_id: str, feed: Any) -> InputOutcome:
+    """Read one configured feed (size limits, no entity expansion), land its items as JSON
+    and load them into raw; a refused feed is a failed input with its one-line reason."""
+    from observatory.sources.feeds.resources import read_feed
+
+    try:
+        batch, items, matches = read_feed(feed)
+    except SourceError as exc:
+        return InputOutcome("feeds", feed.name, "failed", message=str(exc))
+    text = items.to_json(orient="records", date_format="iso", force_ascii=False)
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    landed = cfg.warehouse.raw_dir / "feeds" / feed.name / f"{sha[:16]}.json"
+    landed.parent.mkdir(parents=True, exist_ok=True)
+    landed.write_text(text, encoding="utf-8")
+    source = "feeds"
+    with work_db(cfg) as con:
+        fingerprint = f"feed:{feed.name}:sha256={sha}"
+        settled = ledger.find_settled(con, source, fingerprint)
+        if settled is not None:
+            return InputOutcome(source, feed.name, "unchanged", settled.batch_id, sha[:12],
+                                previous_status=settled.status)
+        batch_id = f"feed:{feed.name}:{sha[:12]}"
+        ledger.start_batch(con, batch_id=batch_id, run_id=run_id, source=source,
+                           release=sha[:12], period=None, file_name=feed.name,
+                           file_path=str(landed), file_sha256=sha,
+                           file_fingerprint=fingerprint, parameters={"url": str(feed.url)})
+        frames = (("feed_items", items.assign(batch_id=batch_id,
+                                              line_number=range(1, len(items) + 1))),
+                  ("feed_item_hs", matches.assign(batch_id=batch_id)))
+        for table, frame in frames:
+            con.execute(f"delete from raw.{table} where batch_id = ?", [batch_id])
+            con.register("_feed", frame)
+            try:
+                con.execute(f"insert into raw.{table} by name select * from _feed")
+            finally:
+                con.unregister("_feed")
+        message = "; ".join(batch.notes) or None
+        ledger.update_batch(con, batch_id, status="loaded", rows_read=len(items),
+                            message=message)
+    return InputOutcome(source, feed.name, "loaded", batch_id, sha[:12],
+                        rows_read=len(items), message=message)
+
+
+def validate_feed_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> BatchVerdict:
+    assert outcome.batch_id is not None
+    with work_db(cfg) as con:
+        result = gate.run_suite(suites.feed_suite(outcome.batch_id), con,
+                                chunk_rows=cfg.validation.chunk_rows,
+                                sample_rows=cfg.validation.sample_rows)
+        verdict = _settle_verdict(cfg, con, run_id, outcome, result, "raw.feed_items",
+                                  "concat_ws(' | ', r.feed, r.item_id, r.title)")
+        if not result.success:
+            con.execute("delete from raw.feed_item_hs where batch_id = ?", [outcome.batch_id])
+    return verdict
+
+
+def merge_feed_batch(cfg: Config, outcome: InputOutcome) -> int:
+    """Replace the batch's items (by feed and item id) and their HS matches; refresh the
+    feeds' markets from the configuration."""
+    from observatory.sources.feeds.resources import markets_frame
+
+    assert outcome.batch_id
+    batch = outcome.batch_id
+    with work_db(cfg) as con:
+        con.execute("begin transaction")
+        try:
+            for table in ("feed_items", "feed_item_hs"):
+                con.execute(
+                    f"""
+                    delete from core.{table} where (feed, item_id) in (
+                        select (feed, item_id) from raw.feed_items where batch_id = ?)
+                    """,
+                    [batch],
+                )
+            con.execute(
+                "insert into core.feed_items by name select feed, item_id, title, summary, "
+                "link, published_at, categories, batch_id from raw.feed_items "
+                "where batch_id = ?", [batch])
+            con.execute(
+                "insert into core.feed_item_hs by name select feed, item_id, hs_prefix, "
+                "keyword, batch_id from raw.feed_item_hs where batch_id = ?", [batch])
+            con.register("_markets", markets_frame(cfg.feeds))
+            try:
+                con.execute("delete from core.feed_markets")
+                con.execute("insert into core.feed_markets by name select * from _markets")
+            finally:
+                con.unregister("_markets")
+            row = con.execute("select count(*) from raw.feed_items where batch_id = ?",
+                              [batch]).fetchall()
+            for table in ("feed_items", "feed_item_hs"):
+                con.execute(f"delete from raw.{table} where batch_id = ?", [batch])
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        rows = int(row[0][0])
+        ledger.update_batch(con, batch, status="merged", rows_loaded=rows)
+    return rows
+
+
 # -------------------------------------------------------------------------------- transform
 
 

@@ -337,3 +337,30 @@ def eping_suite(batch_id: str) -> SuiteSpec:
             ),
         ],
     )
+
+
+def feed_suite(batch_id: str) -> SuiteSpec:
+    """Feed items: a feed and an item id, unique within the feed; links http(s) only."""
+    gxe = gx_expectations()
+    return SuiteSpec(
+        name="feed_items",
+        query="select line_number, feed, item_id, link, title from raw.feed_items "
+              "where batch_id = ?",
+        params=(batch_id,),
+        by_value={"feed": lambda: [gxe.ExpectColumnValuesToNotBeNull(column="feed")]},
+        by_row=lambda: [
+            gxe.ExpectColumnValuesToNotBeNull(column="item_id"),
+            gxe.ExpectColumnValuesToMatchRegex(column="link", regex=r"^https?://"),
+        ],
+        row_columns=("item_id", "link"),
+        sql_checks=[SqlCheck(
+            name="item_id_unique",
+            column="item_id",
+            query="""
+                select line_number, 'item_id', 'item ' || item_id || ' appears twice'
+                from {rows}
+                qualify count(*) over (partition by feed, item_id) > 1
+                order by 1
+            """,
+        )],
+    )
