@@ -126,6 +126,11 @@ def run_file_ingest(
         RASFF_PROFILE: (lambda run: pipeline.ingest_rasff_file(cfg, run, path),
                         pipeline.validate_rasff_batch, pipeline.merge_rasff_batch),
     }
+    profile = cfg.profiles.get(profile_name)
+    if profile is not None and profile.kind == "tariffs":
+        stages[profile_name] = (
+            lambda run: pipeline.ingest_tariff_profile_file(cfg, run, path, profile_name),
+            pipeline.validate_tariff_batch, pipeline.merge_tariff_batch)
     ingest, validate, merge = stages.get(profile_name, stages["trade"])
     with publish.run_lock(cfg.warehouse.work), pipeline.run_database(cfg):
         gate.warm_up()

@@ -602,6 +602,90 @@ def ingest_tariff_file(cfg: Config, run_id: str, path: Path) -> InputOutcome:
                         is_synthetic=is_synthetic(path), rows_read=len(frame))
 
 
+def parse_rate(text: str | None, decimal: str = ".") -> tuple[float | None, bool, str | None]:
+    """A tariff cell as (ad valorem % or None, is ad valorem, duty text): "5", "5 %", "5,5%"
+    and "free"/"exempt"/"exonéré" are ad valorem; anything else ("12% + 0.5 EUR/kg", "2 USD/t")
+    is a non-ad-valorem duty kept as text."""
+    import re
+
+    if text is None or not str(text).strip():
+        return None, True, None
+    raw = str(text).strip()
+    if raw.lower() in ("free", "exempt", "exonéré", "exonere", "ex", "0"):
+        return 0.0, True, None
+    number = raw.replace(",", ".") if decimal == "," else raw
+    found = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)\s*%?", number)
+    if found:
+        return float(found.group(1)), True, None
+    return None, False, raw
+
+
+def ingest_tariff_profile_file(cfg: Config, run_id: str, path: Path,
+                               profile_name: str) -> InputOutcome:
+    """An analyst's tariff file (e.g. a Market Access Map or AfCFTA e-Tariff Book export)
+    through a profile of kind "tariffs" into raw.tariff_records."""
+    import pandas as pd
+
+    from observatory.reference.codes import map_codes
+    from observatory.sources.files import client as file_client
+    from observatory.sources.files import resources as file_resources
+
+    profile = cfg.profiles[profile_name]
+    source = file_resources.source_name(profile)
+    with work_db(cfg) as con:
+        started = start_file_batch(cfg, con, run_id, source, path, key=profile.name,
+                                   parameters={"profile": profile.name})
+        if isinstance(started, InputOutcome):
+            return started
+        batch_id, landed, sha = started.batch_id, started.landed, started.sha
+        try:
+            chunks = [c for c, _ in file_client.read_chunks(landed, profile)]
+        except SourceError as exc:
+            ledger.update_batch(con, batch_id, status="failed", message=str(exc))
+            return InputOutcome(source, path.name, "failed", batch_id, sha[:12],
+                                message=str(exc))
+        frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame()
+        importers = map_codes(frame["reporter"].dropna(), profile.reporter_codes)
+        partners = map_codes(frame["partner"].dropna(), profile.partner_codes)
+        rows = []
+        for rec in frame.itertuples(index=False):
+            importer = profile.reporter or (importers[str(rec.reporter)].label
+                                            if pd.notna(rec.reporter) else None)
+            partner = "W00" if not profile.partner_column else (
+                partners[str(rec.partner)].label if pd.notna(rec.partner) else None)
+            rate, ad_valorem, duty = parse_rate(None if pd.isna(rec.value) else rec.value,
+                                                profile.decimal)
+            product = "".join(ch for ch in str(rec.product) if ch.isdigit()) \
+                if pd.notna(rec.product) else None
+            if product and len(product) % 2:
+                product = "0" + product
+            year = str(rec.year).strip()[:4] if pd.notna(rec.year) else None
+            rows.append({
+                "line_number": rec.line_number, "importer_iso3": importer,
+                "partner_iso3": partner,
+                "regime": profile.regime or ("MFN" if partner == "W00" else "PRF"),
+                "year": int(year) if year and year.isdigit() else None,
+                "classification": profile.classification,
+                "hs_level": len(product) if product else None, "product_code": product,
+                "ad_valorem_pct": rate, "is_ad_valorem": ad_valorem, "duty_text": duty,
+                "datatype": "file",
+            })
+        records = pd.DataFrame(rows).assign(batch_id=batch_id)
+        con.execute("delete from raw.tariff_records where batch_id = ?", [batch_id])
+        con.register("_tariffs", records)
+        try:
+            con.execute("insert into raw.tariff_records by name select * from _tariffs")
+        finally:
+            con.unregister("_tariffs")
+        non_ad_valorem = int((~records["is_ad_valorem"]).sum()) if len(records) else 0
+        message = (f"{non_ad_valorem} non-ad-valorem duties kept as text"
+                   if non_ad_valorem else None)
+        ledger.update_batch(con, batch_id, status="loaded", rows_read=len(records),
+                            message=message)
+    return InputOutcome(source, path.name, "loaded", batch_id, sha[:12],
+                        rows_read=len(records), message=message)
+
+
 def validate_tariff_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> BatchVerdict:
     assert outcome.batch_id is not None
     with work_db(cfg) as con:

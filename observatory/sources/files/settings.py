@@ -58,6 +58,10 @@ PROFILE_KEYS: dict[str, str] = {
     "reported_by": "auto (the reporter's own declaration) or reconciled (e.g. BACI)",
     "totals_only": "keep only rows whose mot_code, customs_code and partner2_code are totals",
     "optional_columns": "columns of this profile that a file may lack (read as empty)",
+    "kind": "trade (flows) or tariffs (rates: the reporter is the importer, the value column "
+            "holds the rate)",
+    "regime": "for tariff files: the regime of every rate (e.g. MFN, AFCFTA); empty: MFN "
+              "for partner World, PRF otherwise",
 }
 
 
@@ -91,6 +95,8 @@ class Profile:
     reported_by: str = "auto"
     totals_only: bool = False
     optional_columns: tuple[str, ...] = ()
+    kind: str = "trade"
+    regime: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def source_columns(self) -> list[str]:
@@ -133,7 +139,8 @@ def make_profile(name: str, body: dict[str, Any], *, key_prefix: str) -> Profile
             raise ConfigError(f"{key_prefix}.{key}: missing")
     choices = {"format": FORMATS, "encoding": ENCODINGS, "reporter_codes": CODE_SCHEMES,
                "partner_codes": CODE_SCHEMES, "flow": FLOWS, "reported_by": REPORTED_BY,
-               "quantity_unit": QUANTITY_UNITS, "column_style": COLUMN_STYLES}
+               "quantity_unit": QUANTITY_UNITS, "column_style": COLUMN_STYLES,
+               "kind": ("trade", "tariffs")}
     for key, allowed in choices.items():
         if key in body and body[key] not in allowed:
             raise ConfigError(f"{key_prefix}.{key}: {body[key]!r} is not one of "
