@@ -72,6 +72,15 @@ class FileSourceConfig:
 
 
 @dataclass(frozen=True)
+class TariffSourceConfig:
+    paths: tuple[str, ...]
+    wits_enabled: bool
+    wits_base_url: str
+    wits_reporters: tuple[str, ...]
+    wits_year: int
+
+
+@dataclass(frozen=True)
 class EpingSourceConfig:
     files: tuple[str, ...]
     enabled: bool
@@ -127,7 +136,7 @@ class Config:
     comtrade: ComtradeSourceConfig
     eping: EpingSourceConfig
     rasff: FileSourceConfig
-    tariffs: FileSourceConfig
+    tariffs: TariffSourceConfig
     hs_concordance: ConcordanceConfig
     warehouse: WarehouseConfig
     validation: ValidationConfig
@@ -172,7 +181,8 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "sources.eping": {"enabled": bool, "files": list, "base_url": str, "members": list,
                       "overlap_days": int, "initial_days": int, "max_retries": int},
     "sources.rasff": {"paths": list},
-    "sources.tariffs": {"paths": list},
+    "sources.tariffs": {"paths": list, "wits_enabled": bool, "wits_base_url": str,
+                        "wits_reporters": list, "wits_year": int},
     "report": {"dir": str, "language": str},
     "demo": {"dir": str, "seed": int},
 }
@@ -330,8 +340,7 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
         comtrade=comtrade,
         eping=_eping(s["sources.eping"], known, priority),
         rasff=FileSourceConfig(paths=_paths("sources.rasff.paths", s["sources.rasff"]["paths"])),
-        tariffs=FileSourceConfig(
-            paths=_paths("sources.tariffs.paths", s["sources.tariffs"]["paths"])),
+        tariffs=_tariffs(s["sources.tariffs"], known, priority),
         hs_concordance=_concordance(s["hs_concordance"], root),
         warehouse=WarehouseConfig(
             work=work,
@@ -459,3 +468,19 @@ def _feeds(section: Any, root: Path) -> tuple[Any, ...]:
             for name, body in section.items()
         }
     return tuple(feeds_from_config(section))
+
+
+def _tariffs(body: dict[str, Any], known: frozenset[str],
+             priority: tuple[str, ...]) -> TariffSourceConfig:
+    key = "sources.tariffs"
+    reporters = tuple(body["wits_reporters"]) or priority
+    for i, code in enumerate(reporters):
+        _country(f"{key}.wits_reporters[{i}]", code, known)
+    if not 1988 <= body["wits_year"] <= 2100:
+        raise ConfigError(f"{key}.wits_year: {body['wits_year']} is outside 1988..2100")
+    if not body["wits_base_url"].startswith(("http://", "https://")):
+        raise ConfigError(f"{key}.wits_base_url: must start with http:// or https://")
+    return TariffSourceConfig(paths=_paths(f"{key}.paths", body["paths"]),
+                              wits_enabled=body["wits_enabled"],
+                              wits_base_url=body["wits_base_url"],
+                              wits_reporters=reporters, wits_year=body["wits_year"])

@@ -67,6 +67,7 @@ def run_nightly(
                                   (cfg.tariffs.paths, pipeline.ingest_tariff_file)):
             for path in pipeline.discover(cfg, paths):
                 inputs.append(steps.ingest_regulatory_file(ingest_one, cfg, run_id, path))
+        inputs.extend(pipeline.fetch_wits_tariffs(cfg, run_id))
         for feed in cfg.feeds:
             inputs.append(steps.ingest_regulatory_file(pipeline.ingest_feed, cfg, run_id,
                                                        feed))

@@ -686,6 +686,31 @@ def ingest_tariff_profile_file(cfg: Config, run_id: str, path: Path,
                         rows_read=len(records), message=message)
 
 
+def fetch_wits_tariffs(cfg: Config, run_id: str) -> list[InputOutcome]:
+    """Download each configured reporter's applied tariffs (all products, all partners) for
+    the configured year, then ingest each saved answer like any WITS file."""
+    settings = cfg.tariffs
+    if not settings.wits_enabled:
+        return []
+    from observatory.reference.countries import build_countries
+    from observatory.sources.wits.client import WitsClient
+
+    numeric = build_countries().set_index("iso3")["iso_numeric"]
+    client = WitsClient(settings.wits_base_url)
+    outcomes = []
+    for iso3 in settings.wits_reporters:
+        reporter = f"{int(numeric[iso3]):03d}"
+        dest = (cfg.warehouse.raw_dir / "wits" / str(settings.wits_year)
+                / f"tariffs_{iso3}_{settings.wits_year}.json")
+        try:
+            client.download_tariffs(dest, reporter, "all", "all", settings.wits_year)
+        except SourceError as exc:
+            outcomes.append(InputOutcome("wits", dest.name, "failed", message=str(exc)))
+            continue
+        outcomes.append(ingest_tariff_file(cfg, run_id, dest))
+    return outcomes
+
+
 def validate_tariff_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> BatchVerdict:
     assert outcome.batch_id is not None
     with work_db(cfg) as con:

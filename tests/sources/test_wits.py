@@ -55,3 +55,35 @@ def test_ingest_tariff_file_publishes_core_tariffs(tmp_path: Path) -> None:
     assert rows == [("USA", "MAR", "PRF", "070200", 0.0), ("USA", "W00", "MFN", "010130", 6.0),
                     ("USA", "W00", "MFN", "070200", 2.5)]
     assert run_file_ingest(cfg, path, "wits_tariffs")["status"] == "unchanged"
+
+
+def test_nightly_fetches_wits_tariffs_from_the_api(tmp_path: Path, httpserver) -> None:
+    """The WITS API (a local server replaying the hand-written answer) is called for each
+    reporter with the documented URL, and its answer goes through the tariffs gate."""
+    import duckdb
+
+    from observatory.config import load_config
+    from observatory.nightly import run_nightly
+    from tests.conftest import write_config
+
+    answer = (FIXTURES / "handwritten_tariff_usa_world_2017.json").read_text(encoding="utf-8")
+    path = "/reporter/840/partner/all/product/all/year/2017/datatype/reported"
+    httpserver.expect_request(path).respond_with_data(answer, content_type="application/json")
+    config = write_config(tmp_path)
+    text = config.read_text(encoding="utf-8").replace(
+        "[sources.baci]\n# CEPII BACI bulk archives (zip holding BACI_<rev>_Y<year>_V<release>"
+        ".csv files).\nenabled = true", "[sources.baci]\nenabled = false")
+    text = (text.replace("wits_enabled = false", "wits_enabled = true")
+                .replace('wits_base_url = "http://wits.worldbank.org/API/V1/SDMX/V21/'
+                         'datasource/trn"', f'wits_base_url = "{httpserver.url_for("")[:-1]}"')
+                .replace("wits_reporters = []", 'wits_reporters = ["USA"]')
+                .replace("wits_year = 2023", "wits_year = 2017"))
+    config.write_text(text, encoding="utf-8")
+    cfg = load_config(config)
+    summary = run_nightly(cfg)
+    assert summary["status"] == "published", summary
+    (request,) = [r for r, _ in httpserver.log]
+    assert request.args["format"] == "JSON"
+    with duckdb.connect(str(cfg.warehouse.published), read_only=True) as con:
+        assert con.execute("select count(*) from core.tariffs where importer_iso3 = 'USA'"
+                           ).fetchone() == (3,)

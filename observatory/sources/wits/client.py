@@ -1,0 +1,43 @@
+"""Fetch tariff answers from the WITS SDMX REST API (no key), with the shared retry policy."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+
+from observatory.sources.http import JsonGetter
+from observatory.sources.wits import settings
+
+
+class WitsClient:
+    def __init__(self, base_url: str = settings.BASE_URL, *, session: requests.Session | None
+                 = None, timeout: float = 120, max_retries: int = 5,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._getter = JsonGetter(session=session or requests.Session(), timeout=timeout,
+                                  max_retries=max_retries, sleep=sleep)
+
+    def tariff_path(self, reporter: str, partner: str, product: str, year: int,
+                    datatype: str = "reported") -> str:
+        if datatype not in settings.DATATYPES:
+            raise ValueError(f"datatype {datatype!r} is not one of {settings.DATATYPES}")
+        return settings.TARIFF_PATH.format(reporter=reporter, partner=partner,
+                                           product=product, year=year, datatype=datatype)
+
+    def download_tariffs(self, dest: Path, reporter: str, partner: str, product: str,
+                         year: int, datatype: str = "reported") -> Path:
+        """Save one tariff answer (SDMX-JSON) to `dest`, atomically; a one-line SourceError
+        names the path on failure. Reporter codes are WITS numeric codes (840 for the USA);
+        partner 000 is the World (MFN rates)."""
+        path = self.tariff_path(reporter, partner, product, year, datatype)
+        body = self._getter.get(f"{self.base_url}{path}?format=JSON", path=path,
+                                headers={"Accept": "application/json"})
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".tmp")
+        tmp.write_text(json.dumps(body), encoding="utf-8")
+        tmp.replace(dest)
+        return dest
