@@ -102,6 +102,19 @@ class BatchVerdict:
     defects: list[dict[str, Any]] = field(default_factory=list)
 
 
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: Any,
+                 *, replace_batch: str | None = None) -> None:
+    """Insert a pandas frame into `table` by column name (after deleting the rows of
+    `replace_batch`, when given, so a re-run of a batch does not add rows twice)."""
+    if replace_batch is not None:
+        con.execute(f"delete from {table} where batch_id = ?", [replace_batch])
+    con.register("_frame", frame)
+    try:
+        con.execute(f"insert into {table} by name select * from _frame")
+    finally:
+        con.unregister("_frame")
+
+
 # ---------------------------------------------------------------------------------- prepare
 
 
@@ -490,12 +503,7 @@ def _load_comtrade_batch(cfg: Config, con: duckdb.DuckDBPyConnection, run_id: st
     )
     frame["line_number"] = frame.pop("record_index").astype("Int64") + 1
     frame.insert(0, "batch_id", batch_id)
-    con.execute("delete from raw.comtrade_records where batch_id = ?", [batch_id])
-    con.register("_comtrade_frame", frame)
-    try:
-        con.execute("insert into raw.comtrade_records by name select * from _comtrade_frame")
-    finally:
-        con.unregister("_comtrade_frame")
+    insert_frame(con, "raw.comtrade_records", frame, replace_batch=batch_id)
     if batch.unknown_codes:
         con.executemany(
             "insert into ops.quarantine values (?, ?, 'comtrade', ?, ?, ?, ?, ?, ?)",
@@ -591,12 +599,7 @@ def ingest_tariff_file(cfg: Config, run_id: str, path: Path) -> InputOutcome:
                                 message=str(exc))
         frame.insert(0, "line_number", range(1, len(frame) + 1))
         frame.insert(0, "batch_id", batch_id)
-        con.execute("delete from raw.tariff_records where batch_id = ?", [batch_id])
-        con.register("_tariffs", frame)
-        try:
-            con.execute("insert into raw.tariff_records by name select * from _tariffs")
-        finally:
-            con.unregister("_tariffs")
+        insert_frame(con, "raw.tariff_records", frame, replace_batch=batch_id)
         ledger.update_batch(con, batch_id, status="loaded", rows_read=len(frame))
     return InputOutcome("wits", path.name, "loaded", batch_id, sha[:12],
                         is_synthetic=is_synthetic(path), rows_read=len(frame))
@@ -671,12 +674,7 @@ def ingest_tariff_profile_file(cfg: Config, run_id: str, path: Path,
                 "datatype": "file",
             })
         records = pd.DataFrame(rows).assign(batch_id=batch_id)
-        con.execute("delete from raw.tariff_records where batch_id = ?", [batch_id])
-        con.register("_tariffs", records)
-        try:
-            con.execute("insert into raw.tariff_records by name select * from _tariffs")
-        finally:
-            con.unregister("_tariffs")
+        insert_frame(con, "raw.tariff_records", records, replace_batch=batch_id)
         non_ad_valorem = int((~records["is_ad_valorem"]).sum()) if len(records) else 0
         message = (f"{non_ad_valorem} non-ad-valorem duties kept as text"
                    if non_ad_valorem else None)
@@ -781,12 +779,8 @@ def ingest_rasff_file(cfg: Config, run_id: str, path: Path) -> InputOutcome:
         frames = {"rasff_notifications": batch.notifications, "rasff_origins": batch.origins,
                   "rasff_hs": map_to_hs(batch.notifications)}
         for table, frame in frames.items():
-            con.execute(f"delete from raw.{table} where batch_id = ?", [batch_id])
-            con.register("_rasff", frame.assign(batch_id=batch_id))
-            try:
-                con.execute(f"insert into raw.{table} by name select * from _rasff")
-            finally:
-                con.unregister("_rasff")
+            insert_frame(con, f"raw.{table}", frame.assign(batch_id=batch_id),
+                         replace_batch=batch_id)
         notes = ([f"{batch.duplicates_dropped} notifications exported twice loaded once"]
                  if batch.duplicates_dropped else []) + list(batch.notes)
         if batch.unmapped_origins:
@@ -972,12 +966,7 @@ def _load_eping_items(cfg: Config, run_id: str, items: list[Any], name: str, lan
         for table, frame in (("eping_notifications", notifications),
                              ("eping_notification_products", products.assign(
                                  batch_id=batch_id))):
-            con.execute(f"delete from raw.{table} where batch_id = ?", [batch_id])
-            con.register("_eping", frame)
-            try:
-                con.execute(f"insert into raw.{table} by name select * from _eping")
-            finally:
-                con.unregister("_eping")
+            insert_frame(con, f"raw.{table}", frame, replace_batch=batch_id)
         unknown = notifications.attrs.get("unknown_members") or []
         message = ("members without ISO3: " + ", ".join(unknown)) if unknown else None
         ledger.update_batch(con, batch_id, status="loaded", rows_read=len(notifications),
@@ -1112,12 +1101,7 @@ def ingest_feed(cfg: Config, run_id: str, feed: Any) -> InputOutcome:
                                               line_number=range(1, len(items) + 1))),
                   ("feed_item_hs", matches.assign(batch_id=batch_id)))
         for table, frame in frames:
-            con.execute(f"delete from raw.{table} where batch_id = ?", [batch_id])
-            con.register("_feed", frame)
-            try:
-                con.execute(f"insert into raw.{table} by name select * from _feed")
-            finally:
-                con.unregister("_feed")
+            insert_frame(con, f"raw.{table}", frame, replace_batch=batch_id)
         message = "; ".join(batch.notes) or None
         ledger.update_batch(con, batch_id, status="loaded", rows_read=len(items),
                             message=message)
@@ -1163,12 +1147,8 @@ def merge_feed_batch(cfg: Config, outcome: InputOutcome) -> int:
             con.execute(
                 "insert into core.feed_item_hs by name select feed, item_id, hs_prefix, "
                 "keyword, batch_id from raw.feed_item_hs where batch_id = ?", [batch])
-            con.register("_markets", markets_frame(cfg.feeds))
-            try:
-                con.execute("delete from core.feed_markets")
-                con.execute("insert into core.feed_markets by name select * from _markets")
-            finally:
-                con.unregister("_markets")
+            con.execute("delete from core.feed_markets")
+            insert_frame(con, "core.feed_markets", markets_frame(cfg.feeds))
             row = con.execute("select count(*) from raw.feed_items where batch_id = ?",
                               [batch]).fetchall()
             for table in ("feed_items", "feed_item_hs"):
