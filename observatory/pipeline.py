@@ -1239,6 +1239,9 @@ def build_marts(cfg: Config) -> dict[str, int]:
         build_hs_conversion(cfg, con)
         for path in sql_runner.sql_files(sql_runner.MART_LAYER):
             sql_runner.apply_file(con, path)
+        from observatory.study.complexity_marts import build_complexity_marts
+
+        build_complexity_marts(con, cfg.study.home, cfg.thresholds.rca)
         for (name,) in con.execute(
             "select table_name from information_schema.tables where table_schema = 'mart' "
             "order by table_name"

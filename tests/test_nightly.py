@@ -224,3 +224,28 @@ def test_demo_regulatory_sources_go_through_their_connectors(demo_run: dict[str,
     assert morocco == 14
     assert preference > 0
     assert synthetic is True
+
+
+def test_complexity_marts_agree_with_the_rca_mart(demo_run: dict[str, Any]) -> None:
+    """The home country's presence (RCA >= 1, computed in Python) is the SQL RCA mart's
+    products with RCA >= 1, and its diversity their count, every year; PCI is normalised."""
+    cfg = demo_run["cfg"]
+    with _published(cfg) as con:
+        for year in cfg.study.years:
+            python_side = {r[0] for r in con.execute(
+                "select hs6 from mart.home_product_space where year = ? and m = 1",
+                [year]).fetchall()}
+            sql_side = {r[0] for r in con.execute(
+                "select hs6 from mart.home_rca_hs6 where year = ? and rca >= 1",
+                [year]).fetchall()}
+            assert python_side == sql_side, year
+            diversity = con.execute(
+                "select diversity from mart.complexity_countries where year = ? "
+                "and iso3 = 'MAR'", [year]).fetchone()[0]
+            assert diversity == len(sql_side)
+        eci_mean = con.execute("select avg(eci), stddev_samp(eci) from mart.complexity_countries "
+                               "where year = ?", [cfg.study.last_year]).fetchone()
+        density = con.execute("select min(density), max(density) from mart.home_product_space"
+                              ).fetchone()
+    assert abs(eci_mean[0]) < 1 and eci_mean[1] > 0
+    assert 0 <= density[0] <= density[1] <= 1
