@@ -146,12 +146,7 @@ def prepare_warehouse(cfg: Config, run_id: str) -> dict[str, Any]:
 
 def discover_baci(cfg: Config) -> list[Path]:
     """The BACI archives matched by the configured globs, in a stable order."""
-    if not cfg.baci.enabled:
-        return []
-    found: set[Path] = set()
-    for pattern in cfg.baci.paths:
-        found.update(Path(p) for p in glob.glob(cfg.resolve(pattern)))
-    return sorted(found)
+    return discover(cfg, cfg.baci.paths) if cfg.baci.enabled else []
 
 
 def ingest_baci_archive(cfg: Config, run_id: str, archive_path: Path) -> list[InputOutcome]:
@@ -287,6 +282,31 @@ def _quarantine(
         con.unregister("_defects")
 
 
+def _run_gate(
+    cfg: Config,
+    run_id: str,
+    outcome: InputOutcome,
+    suite: Any,
+    raw_table: str,
+    raw_record_sql: str,
+    *,
+    also_clear: tuple[str, ...] = (),
+) -> BatchVerdict:
+    """Run a batch's suite and settle it; a rejected batch's other raw tables are cleared
+    too (its failing rows are in quarantine)."""
+    assert outcome.batch_id is not None
+    with work_db(cfg) as con:
+        result = gate.run_suite(suite(outcome.batch_id), con,
+                                chunk_rows=cfg.validation.chunk_rows,
+                                sample_rows=cfg.validation.sample_rows)
+        verdict = _settle_verdict(cfg, con, run_id, outcome, result, raw_table,
+                                  raw_record_sql)
+        if not result.success:
+            for table in also_clear:
+                con.execute(f"delete from {table} where batch_id = ?", [outcome.batch_id])
+    return verdict
+
+
 def _settle_verdict(
     cfg: Config,
     con: duckdb.DuckDBPyConnection,
@@ -347,20 +367,10 @@ def ingest_file(cfg: Config, run_id: str, path: Path, profile_name: str) -> Inpu
 
 def validate_file_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> BatchVerdict:
     """The gate for an analyst's file: the file_records suite, then SQL checks."""
-    assert outcome.batch_id is not None
-    with work_db(cfg) as con:
-        result = gate.run_suite(suites.file_record_suite(outcome.batch_id), con,
-                                chunk_rows=cfg.validation.chunk_rows,
-                                sample_rows=cfg.validation.sample_rows)
-        verdict = _settle_verdict(
-            cfg, con, run_id, outcome, result, "raw.file_records",
-            "concat_ws(' | ', r.reporter, r.partner, r.product, r.year, r.month, r.flow, "
-            "r.value, r.quantity)")
-        if not result.success:
-            for table in ("file_batches", "file_code_map"):
-                con.execute(f"delete from raw.{table} where batch_id = ?", [outcome.batch_id])
-    return verdict
-
+    return _run_gate(cfg, run_id, outcome, suites.file_record_suite, "raw.file_records",
+                     "concat_ws(' | ', r.reporter, r.partner, r.product, r.year, r.month, "
+                     "r.flow, r.value, r.quantity)",
+                     also_clear=("raw.file_batches", "raw.file_code_map"))
 
 def merge_file_batch(cfg: Config, outcome: InputOutcome) -> int:
     from observatory.sources.files import resources as file_resources
@@ -523,17 +533,13 @@ def _load_comtrade_batch(cfg: Config, con: duckdb.DuckDBPyConnection, run_id: st
 
 
 def validate_comtrade_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> BatchVerdict:
-    assert outcome.batch_id is not None
-    with work_db(cfg) as con:
-        spec = suites.file_record_suite(outcome.batch_id, view="staging.stg_comtrade_records",
-                                        name="comtrade_records", allow_total=True)
-        result = gate.run_suite(spec, con, chunk_rows=cfg.validation.chunk_rows,
-                                sample_rows=cfg.validation.sample_rows)
-        return _settle_verdict(
-            cfg, con, run_id, outcome, result, "raw.comtrade_records",
-            "concat_ws(' | ', r.reporter_iso3, r.partner_iso3, r.flow_code, r.cmd_code, "
-            "r.period, r.primary_value_usd)")
-
+    return _run_gate(
+        cfg, run_id, outcome,
+        lambda batch: suites.file_record_suite(batch, view="staging.stg_comtrade_records",
+                                               name="comtrade_records", allow_total=True),
+        "raw.comtrade_records",
+        "concat_ws(' | ', r.reporter_iso3, r.partner_iso3, r.flow_code, r.cmd_code, "
+        "r.period, r.primary_value_usd)")
 
 def merge_comtrade_batch(cfg: Config, outcome: InputOutcome) -> int:
     from observatory.warehouse.merge import replace_reported_partitions
@@ -710,16 +716,9 @@ def fetch_wits_tariffs(cfg: Config, run_id: str) -> list[InputOutcome]:
 
 
 def validate_tariff_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> BatchVerdict:
-    assert outcome.batch_id is not None
-    with work_db(cfg) as con:
-        result = gate.run_suite(suites.tariff_suite(outcome.batch_id), con,
-                                chunk_rows=cfg.validation.chunk_rows,
-                                sample_rows=cfg.validation.sample_rows)
-        return _settle_verdict(
-            cfg, con, run_id, outcome, result, "raw.tariff_records",
-            "concat_ws(' | ', r.importer_iso3, r.partner_iso3, r.regime, r.year, "
-            "r.product_code, r.ad_valorem_pct)")
-
+    return _run_gate(cfg, run_id, outcome, suites.tariff_suite, "raw.tariff_records",
+                     "concat_ws(' | ', r.importer_iso3, r.partner_iso3, r.regime, r.year, "
+                     "r.product_code, r.ad_valorem_pct)")
 
 def merge_tariff_batch(cfg: Config, outcome: InputOutcome) -> int:
     """Replace the (source, importer, year) partitions the batch brings, in one transaction."""
@@ -794,20 +793,10 @@ def ingest_rasff_file(cfg: Config, run_id: str, path: Path) -> InputOutcome:
 
 
 def validate_rasff_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> BatchVerdict:
-    assert outcome.batch_id is not None
-    with work_db(cfg) as con:
-        result = gate.run_suite(suites.rasff_suite(outcome.batch_id), con,
-                                chunk_rows=cfg.validation.chunk_rows,
-                                sample_rows=cfg.validation.sample_rows)
-        verdict = _settle_verdict(
-            cfg, con, run_id, outcome, result, "raw.rasff_notifications",
-            "concat_ws(' | ', r.reference, r.notification_date, r.classification, "
-            "r.subject)")
-        if not result.success:
-            for table in RASFF_TABLES[1:]:
-                con.execute(f"delete from raw.{table} where batch_id = ?", [outcome.batch_id])
-    return verdict
-
+    return _run_gate(cfg, run_id, outcome, suites.rasff_suite, "raw.rasff_notifications",
+                     "concat_ws(' | ', r.reference, r.notification_date, r.classification, "
+                     "r.subject)",
+                     also_clear=tuple(f"raw.{t}" for t in RASFF_TABLES[1:]))
 
 def merge_rasff_batch(cfg: Config, outcome: InputOutcome) -> int:
     """Merge by reference, with history: a changed notification gets version + 1 and the
@@ -976,19 +965,9 @@ def _load_eping_items(cfg: Config, run_id: str, items: list[Any], name: str, lan
 
 
 def validate_eping_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> BatchVerdict:
-    assert outcome.batch_id is not None
-    with work_db(cfg) as con:
-        result = gate.run_suite(suites.eping_suite(outcome.batch_id), con,
-                                chunk_rows=cfg.validation.chunk_rows,
-                                sample_rows=cfg.validation.sample_rows)
-        verdict = _settle_verdict(
-            cfg, con, run_id, outcome, result, "raw.eping_notifications",
-            "concat_ws(' | ', r.notification_id, r.symbol, r.distribution_date, r.title)")
-        if not result.success:
-            con.execute("delete from raw.eping_notification_products where batch_id = ?",
-                        [outcome.batch_id])
-    return verdict
-
+    return _run_gate(cfg, run_id, outcome, suites.eping_suite, "raw.eping_notifications",
+                     "concat_ws(' | ', r.notification_id, r.symbol, r.distribution_date, "
+                     "r.title)", also_clear=("raw.eping_notification_products",))
 
 def merge_eping_batch(cfg: Config, outcome: InputOutcome) -> int:
     """Merge by notification id with history (a changed notification gets version + 1, the
@@ -1110,17 +1089,9 @@ def ingest_feed(cfg: Config, run_id: str, feed: Any) -> InputOutcome:
 
 
 def validate_feed_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> BatchVerdict:
-    assert outcome.batch_id is not None
-    with work_db(cfg) as con:
-        result = gate.run_suite(suites.feed_suite(outcome.batch_id), con,
-                                chunk_rows=cfg.validation.chunk_rows,
-                                sample_rows=cfg.validation.sample_rows)
-        verdict = _settle_verdict(cfg, con, run_id, outcome, result, "raw.feed_items",
-                                  "concat_ws(' | ', r.feed, r.item_id, r.title)")
-        if not result.success:
-            con.execute("delete from raw.feed_item_hs where batch_id = ?", [outcome.batch_id])
-    return verdict
-
+    return _run_gate(cfg, run_id, outcome, suites.feed_suite, "raw.feed_items",
+                     "concat_ws(' | ', r.feed, r.item_id, r.title)",
+                     also_clear=("raw.feed_item_hs",))
 
 def merge_feed_batch(cfg: Config, outcome: InputOutcome) -> int:
     """Replace the batch's items (by feed and item id) and their HS matches; refresh the
