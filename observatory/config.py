@@ -115,6 +115,26 @@ class ValidationConfig:
 
 
 @dataclass(frozen=True)
+class AnalysisConfig:
+    growth_window: int
+    cms_base_year: int
+    cms_end_year: int
+    complexity_levels: tuple[int, ...]
+    top_opportunities: int
+
+
+@dataclass(frozen=True)
+class PotentialConfig:
+    horizon_years: int
+    home_growth: float
+    world_growth: float
+    demand_growth: str
+    demand_growth_cap: float
+    tariff_elasticity: float
+    actual_years: int
+
+
+@dataclass(frozen=True)
 class ReportConfig:
     dir: Path
     language: str
@@ -132,6 +152,8 @@ class Config:
     root: Path
     study: StudyConfig
     thresholds: Thresholds
+    analysis: AnalysisConfig
+    potential: PotentialConfig
     baci: BaciSourceConfig
     comtrade: ComtradeSourceConfig
     eping: EpingSourceConfig
@@ -163,6 +185,12 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     },
     "thresholds": {"rca": (int, float), "top_products": int, "top_markets": int,
                    "mirror_band_low": (int, float), "mirror_band_high": (int, float)},
+    "analysis": {"growth_window": int, "cms_base_year": int, "cms_end_year": int,
+                 "complexity_levels": list, "top_opportunities": int},
+    "potential": {"horizon_years": int, "home_growth": (int, float),
+                  "world_growth": (int, float), "demand_growth": str,
+                  "demand_growth_cap": (int, float), "tariff_elasticity": (int, float),
+                  "actual_years": int},
     "sources.baci": {"enabled": bool, "paths": list},
     "sources.comtrade": {"enabled": bool, "endpoint": str, "freq": str, "reporters": list,
                          "partners": list, "commodities": list, "flows": list,
@@ -298,6 +326,8 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
     _positive("thresholds.mirror_band_low", thresholds["mirror_band_low"])
     if thresholds["mirror_band_high"] <= thresholds["mirror_band_low"]:
         raise ConfigError("thresholds.mirror_band_high: must be above mirror_band_low")
+    analysis = _analysis(s["analysis"], first, last)
+    potential = _potential(s["potential"])
     baci = s["sources.baci"]
     for i, pattern in enumerate(baci["paths"]):
         if not isinstance(pattern, str) or not pattern:
@@ -336,6 +366,8 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
             mirror_band_low=float(thresholds["mirror_band_low"]),
             mirror_band_high=float(thresholds["mirror_band_high"]),
         ),
+        analysis=analysis,
+        potential=potential,
         baci=BaciSourceConfig(enabled=baci["enabled"], paths=tuple(baci["paths"])),
         comtrade=comtrade,
         eping=_eping(s["sources.eping"], known, priority),
@@ -484,3 +516,42 @@ def _tariffs(body: dict[str, Any], known: frozenset[str],
                               wits_enabled=body["wits_enabled"],
                               wits_base_url=body["wits_base_url"],
                               wits_reporters=reporters, wits_year=body["wits_year"])
+
+
+def _analysis(body: dict[str, Any], first: int, last: int) -> AnalysisConfig:
+    _positive("analysis.growth_window", body["growth_window"])
+    _positive("analysis.top_opportunities", body["top_opportunities"])
+    base = body["cms_base_year"] or first
+    end = body["cms_end_year"] or last
+    for key, year in (("cms_base_year", base), ("cms_end_year", end)):
+        if not first <= year <= last:
+            raise ConfigError(f"analysis.{key}: {year} is outside the study years {first}..{last}")
+    if base >= end:
+        raise ConfigError(f"analysis.cms_end_year: {end} must be after cms_base_year {base}")
+    levels = body["complexity_levels"]
+    if not levels or any(isinstance(v, bool) or v not in (4, 6) for v in levels) \
+            or len(set(levels)) != len(levels):
+        raise ConfigError(f"analysis.complexity_levels: expected a list of 4 and/or 6, got {levels!r}")
+    return AnalysisConfig(growth_window=body["growth_window"], cms_base_year=base,
+                          cms_end_year=end, complexity_levels=tuple(sorted(levels)),
+                          top_opportunities=body["top_opportunities"])
+
+
+def _potential(body: dict[str, Any]) -> PotentialConfig:
+    _positive("potential.horizon_years", body["horizon_years"])
+    _positive("potential.actual_years", body["actual_years"])
+    for key in ("home_growth", "world_growth"):
+        if not -0.5 < body[key] < 1.0:
+            raise ConfigError(f"potential.{key}: {body[key]!r} is not an annual rate in (-0.5, 1)")
+    if body["demand_growth"] not in ("trend", "flat"):
+        raise ConfigError(
+            f"potential.demand_growth: {body['demand_growth']!r} is not one of trend, flat")
+    if not 0 <= body["demand_growth_cap"] < 1:
+        raise ConfigError("potential.demand_growth_cap: must be in [0, 1)")
+    if body["tariff_elasticity"] < 0:
+        raise ConfigError("potential.tariff_elasticity: must be 0 or more")
+    return PotentialConfig(
+        horizon_years=body["horizon_years"], home_growth=float(body["home_growth"]),
+        world_growth=float(body["world_growth"]), demand_growth=body["demand_growth"],
+        demand_growth_cap=float(body["demand_growth_cap"]),
+        tariff_elasticity=float(body["tariff_elasticity"]), actual_years=body["actual_years"])

@@ -45,8 +45,15 @@ def write_config(folder: Path, *, baci_paths: list[str] | None = None,
     for key, value in study.items():
         import re
 
+        if isinstance(value, (list, tuple)):
+            rendered = "[" + ", ".join(f'"{v}"' if isinstance(v, str) else str(v)
+                                       for v in value) + "]"
+            # Lists may span several lines in the committed file.
+            text = re.sub(rf"(?ms)^{key} = \[[^\]]*\]", lambda _: f"{key} = {rendered}",
+                          text, count=1)
+            continue
         rendered = f'"{value}"' if isinstance(value, str) else str(value)
-        text = re.sub(rf"(?m)^{key} = .*$", f"{key} = {rendered}", text, count=1)
+        text = re.sub(rf"(?m)^{key} = .*$", lambda _: f"{key} = {rendered}", text, count=1)
     path.write_text(text, encoding="utf-8")
     return path
 
