@@ -10,7 +10,9 @@ parameters, the study flows and the complexity marts); decompose the change in e
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -44,3 +46,57 @@ def study_sql_files() -> list[Path]:
 def apply_study_sql(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply `sql/study/*.sql` in order; returns the files applied."""
     return sql_runner.apply_layers(con, (STUDY_LAYER,))
+
+
+def refresh_study(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str) -> dict[str, Any]:
+    """Recompute every study table from the flows in the warehouse; returns
+    {"tables": {table: rows}, "seconds": {step: seconds}, "version": {...}}.
+
+    Needs `ops.run_parameters` (written by the run's prepare step) and the staging views.
+    """
+    from observatory.study.cms import build_cms_mart
+    from observatory.study.complexity_marts import build_complexity_marts
+    from observatory.study.versions import record_version
+
+    seconds: dict[str, float] = {}
+    tables: dict[str, int] = {}
+
+    def timed(step: str, started: float) -> None:
+        seconds[step] = round(time.perf_counter() - started, 3)
+
+    started = time.perf_counter()
+    write_study_parameters(con, cfg, run_id)
+    build_complexity_marts(con, cfg.study.home, cfg.thresholds.rca,
+                           levels=cfg.analysis.complexity_levels)
+    timed("complexity", started)
+    for path in study_sql_files():
+        started = time.perf_counter()
+        sql_runner.apply_file(con, path)
+        timed(path.stem, started)
+    started = time.perf_counter()
+    build_cms_mart(con)
+    timed("cms_decomposition", started)
+    started = time.perf_counter()
+    version = record_version(con, run_id)
+    timed("versions", started)
+    for name in STUDY_TABLES:
+        tables[f"mart.{name}"] = con.execute(f"select count(*) from mart.{name}").fetchall()[0][0]
+    return {"tables": tables, "seconds": seconds, "version": version}
+
+
+# The tables a refresh writes (mart schema), in the order the report presents them.
+STUDY_TABLES = (
+    "product_competitiveness",
+    "market_product_shares",
+    "market_indicators",
+    "home_concentration",
+    "cms_decomposition",
+    "complexity_countries",
+    "complexity_products",
+    "home_product_space",
+    "export_potential",
+    "diversification_opportunities",
+    "afcfta_openings",
+    "study_history",
+    "study_changes",
+)
