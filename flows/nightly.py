@@ -16,7 +16,7 @@ from prefect.cache_policies import NONE
 
 from observatory import pipeline
 from observatory.config import load_config
-from observatory.nightly import Steps, publish_database, run_nightly
+from observatory.nightly import Steps, publish_database, run_nightly, run_study
 from observatory.runsummary import markdown_summary
 
 # Deterministic stages never retry; reading source files and publishing (I/O) do.
@@ -52,6 +52,7 @@ def ingest_regulatory_file(ingest_one, cfg, run_id, path):  # type: ignore[no-un
     """Land and load one regulatory file (ePing answer, RASFF export, WITS answer)."""
     return ingest_one(cfg, run_id, path)
 build_marts = task(name="build_marts", cache_policy=NONE)(pipeline.build_marts)
+refresh_study = task(name="refresh_study", cache_policy=NONE)(pipeline.refresh_study)
 render_reports = task(name="render_reports", cache_policy=NONE)(pipeline.render_reports)
 publish_warehouse = task(
     name="publish_database", cache_policy=NONE, retries=1, retry_delay_seconds=5,
@@ -95,6 +96,7 @@ def nightly(config_path: str | None = None, langs: list[str] | None = None) -> d
         merge_eping_batch=merge_eping_batch,
         ingest_regulatory_file=ingest_regulatory_file,
         build_marts=build_marts,
+        refresh_study=refresh_study,
         render_reports=render_reports,
         publish_database=publish_warehouse,
     )
@@ -102,6 +104,29 @@ def nightly(config_path: str | None = None, langs: list[str] | None = None) -> d
     create_markdown_artifact(
         key="nightly-summary", markdown=markdown_summary(summary),
         description=f"Nightly run {summary['run_id']}",
+    )
+    return summary
+
+
+def _study_run_name() -> str:
+    from prefect.runtime import flow_run
+
+    cfg = load_config(flow_run.parameters.get("config_path"))
+    return (f"study-{cfg.study.home}-{cfg.study.first_year}-{cfg.study.last_year}"
+            f"-{cfg.path.name}")
+
+
+@flow(name="study", flow_run_name=_study_run_name, log_prints=True)
+def study(config_path: str | None = None, langs: list[str] | None = None) -> dict[str, Any]:
+    """The exportable-offer study refresh alone, on the data already in the warehouse."""
+    cfg = load_config(config_path)
+    steps = Steps(prepare_warehouse=prepare_warehouse, build_marts=build_marts,
+                  refresh_study=refresh_study, render_reports=render_reports,
+                  publish_database=publish_warehouse)
+    summary = run_study(cfg, steps=steps, langs=tuple(langs) if langs else None)
+    create_markdown_artifact(
+        key="study-summary", markdown=markdown_summary(summary),
+        description=f"Study refresh {summary['run_id']}",
     )
     return summary
 

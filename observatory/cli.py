@@ -11,6 +11,8 @@ from observatory.errors import ObservatoryError
 
 COMMANDS_HELP = {
     "nightly": "run the nightly job: ingest, validate, transform, indicators, report, publish",
+    "study": "refresh the exportable-offer study alone on the data already loaded, then "
+             "report and publish",
     "demo": "write the embedded demo data (synthetic, real formats) and run the nightly job",
     "status": "show the last runs, freshness per source and the validation outcome",
     "sql": "run a read-only SQL query against the published database",
@@ -27,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
                                          "or ./observatory.toml)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    for name in ("nightly", "demo"):
+    for name in ("nightly", "study", "demo"):
         p = sub.add_parser(name, help=COMMANDS_HELP[name], description=COMMANDS_HELP[name])
         p.add_argument("--lang", action="append", choices=["fr", "en"],
                        help="report language (repeatable; default: report.language)")
@@ -97,10 +99,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"Database: {summary['published_path']}")
         return 0 if summary["status"] != "completed_with_rejections" else 1
     if args.command == "demo":
-        from observatory.demo.generate import generate_demo
-
         from datetime import date
 
+        from observatory.demo.generate import generate_demo
         from observatory.demo.regulatory import generate_regulatory_demo
 
         archive = generate_demo(cfg.demo.dir, seed=cfg.demo.seed,
@@ -118,16 +119,19 @@ def _nightly(args: argparse.Namespace, cfg: object) -> int:
 
     assert isinstance(cfg, Config)
     langs = tuple(dict.fromkeys(args.lang)) if args.lang else None
+    study = args.command == "study"
     if args.without_prefect:
-        from observatory.nightly import run_nightly
+        from observatory.nightly import run_nightly, run_study
 
-        summary = run_nightly(cfg, langs=langs)
+        summary = (run_study if study else run_nightly)(cfg, langs=langs)
     else:
         _prefect_defaults()
         # The CLI is a launcher for the flow; the flow itself only imports the package.
         from flows.nightly import nightly
+        from flows.nightly import study as study_flow
 
-        summary = nightly(config_path=str(cfg.path), langs=list(langs) if langs else None)
+        summary = (study_flow if study else nightly)(
+            config_path=str(cfg.path), langs=list(langs) if langs else None)
     print("\n".join(console_lines(summary)))
     for path in summary["report_paths"]:
         print(f"Report: {path}")

@@ -531,7 +531,8 @@ def _analysis(body: dict[str, Any], first: int, last: int) -> AnalysisConfig:
     levels = body["complexity_levels"]
     if not levels or any(isinstance(v, bool) or v not in (4, 6) for v in levels) \
             or len(set(levels)) != len(levels):
-        raise ConfigError(f"analysis.complexity_levels: expected a list of 4 and/or 6, got {levels!r}")
+        raise ConfigError(
+            f"analysis.complexity_levels: expected a list of 4 and/or 6, got {levels!r}")
     return AnalysisConfig(growth_window=body["growth_window"], cms_base_year=base,
                           cms_end_year=end, complexity_levels=tuple(sorted(levels)),
                           top_opportunities=body["top_opportunities"])

@@ -169,6 +169,7 @@ def _conclude(
         summary.update(published=False, reason="inputs and models unchanged")
     else:
         summary["marts"] = steps.build_marts(cfg)
+        summary["study"] = _study_summary(steps.refresh_study(cfg, run_id))
         summary.update(steps.publish_database(cfg, run_id, fingerprint, langs,
                                               steps.render_reports))
     summary["published_path"] = str(cfg.warehouse.published)
@@ -178,6 +179,50 @@ def _conclude(
     summary["summary_path"] = str(
         pipeline.finish_run(cfg, run_id, summary["status"], summary)
     )
+
+
+def run_study(
+    cfg: Config,
+    *,
+    steps: Steps | None = None,
+    langs: tuple[str, ...] | None = None,
+    run_id: str | None = None,
+) -> dict[str, Any]:
+    """`observatory study`: the study refresh alone on the data already in the warehouse
+    (marts, study, report, publish), without ingesting anything."""
+    steps = steps or Steps()
+    run_id = run_id or pipeline.new_run_id()
+    langs = langs or (cfg.report.language,)
+    summary: dict[str, Any] = {
+        "run_id": run_id, "kind": "study",
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "config": str(cfg.path), "home": cfg.study.home,
+        "years": [cfg.study.first_year, cfg.study.last_year],
+    }
+    with publish.run_lock(cfg.warehouse.work), pipeline.run_database(cfg):
+        prepared = steps.prepare_warehouse(cfg, run_id)
+        summary["abandoned_batches"] = prepared["abandoned_batches"]
+        summary["inputs"], summary["validation"] = [], []
+        summary["marts"] = steps.build_marts(cfg)
+        summary["study"] = _study_summary(steps.refresh_study(cfg, run_id))
+        fingerprint = pipeline.publication_fingerprint(cfg, prepared["ref_fingerprint"])
+        summary.update(steps.publish_database(cfg, run_id, fingerprint, langs,
+                                              steps.render_reports))
+        summary["published_path"] = str(cfg.warehouse.published)
+        summary["report_paths"] = [str(p) for p in report_paths(cfg, langs)]
+        summary["status"] = "published"
+        summary["ended_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        summary["summary_path"] = str(
+            pipeline.finish_run(cfg, run_id, summary["status"], summary))
+    return summary
+
+
+def _study_summary(outcome: dict[str, Any]) -> dict[str, Any]:
+    """What the run summary keeps of a study refresh: version, changes, seconds per step."""
+    version = outcome["version"]
+    return {"study_id": version["study_id"], "new_version": version["new_version"],
+            "previous_id": version["previous_id"], "changes": version["changes"],
+            "seconds": outcome["seconds"]}
 
 
 def publish_database(
@@ -225,6 +270,7 @@ class Steps:
         lambda ingest_one, cfg, run_id, path: ingest_one(cfg, run_id, path)
     )
     build_marts: Callable[..., dict[str, int]] = pipeline.build_marts
+    refresh_study: Callable[..., dict[str, Any]] = pipeline.refresh_study
     render_reports: Callable[..., list[Path]] = pipeline.render_reports
     publish_database: Callable[..., dict[str, Any]] = publish_database
 

@@ -1162,6 +1162,8 @@ def publication_fingerprint(cfg: Config, ref_fingerprint: str) -> str:
         "batches": batches,
         "study": asdict(cfg.study),
         "rca_threshold": cfg.thresholds.rca,
+        "analysis": asdict(cfg.analysis),
+        "potential": asdict(cfg.potential),
         "mirror_band": [cfg.thresholds.mirror_band_low, cfg.thresholds.mirror_band_high],
         "hs_concordance": [str(p) for p in cfg.hs_concordance.tables]
                           + [cfg.hs_concordance.weights],
@@ -1210,9 +1212,6 @@ def build_marts(cfg: Config) -> dict[str, int]:
         build_hs_conversion(cfg, con)
         for path in sql_runner.sql_files(sql_runner.MART_LAYER):
             sql_runner.apply_file(con, path)
-        from observatory.study.complexity_marts import build_complexity_marts
-
-        build_complexity_marts(con, cfg.study.home, cfg.thresholds.rca)
         for (name,) in con.execute(
             "select table_name from information_schema.tables where table_schema = 'mart' "
             "order by table_name"
@@ -1220,6 +1219,15 @@ def build_marts(cfg: Config) -> dict[str, int]:
             row = con.execute(f'select count(*) from mart."{name}"').fetchone()
             counts[f"mart.{name}"] = int(row[0]) if row else 0
     return counts
+
+
+def refresh_study(cfg: Config, run_id: str) -> dict[str, Any]:
+    """The exportable-offer study refresh (observatory.study.refresh) on the working
+    database: complexity, the study marts, CMS, the study version and its changes."""
+    from observatory.study.refresh import refresh_study as refresh
+
+    with work_db(cfg) as con:
+        return refresh(con, cfg, run_id)
 
 
 # ---------------------------------------------------------------------------------- publish

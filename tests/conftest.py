@@ -49,11 +49,12 @@ def write_config(folder: Path, *, baci_paths: list[str] | None = None,
             rendered = "[" + ", ".join(f'"{v}"' if isinstance(v, str) else str(v)
                                        for v in value) + "]"
             # Lists may span several lines in the committed file.
-            text = re.sub(rf"(?ms)^{key} = \[[^\]]*\]", lambda _: f"{key} = {rendered}",
+            text = re.sub(rf"(?ms)^{key} = \[[^\]]*\]", lambda _, line=f"{key} = {rendered}": line,
                           text, count=1)
             continue
         rendered = f'"{value}"' if isinstance(value, str) else str(value)
-        text = re.sub(rf"(?m)^{key} = .*$", lambda _: f"{key} = {rendered}", text, count=1)
+        text = re.sub(rf"(?m)^{key} = .*$", lambda _, line=f"{key} = {rendered}": line,
+                      text, count=1)
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -80,12 +81,10 @@ def workspace(tmp_path: Path, demo_archive: Path) -> Path:
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory, demo_archive: Path) -> dict[str, Any]:
     """One nightly run on the demo data (plain stages); read-only tests share it."""
+
     from observatory.config import load_config
-    from observatory.nightly import run_nightly
-
-    from datetime import date
-
     from observatory.demo.regulatory import generate_regulatory_demo
+    from observatory.nightly import run_nightly
 
     folder = tmp_path_factory.mktemp("demo_run")
     (folder / "inputs").mkdir()

@@ -50,6 +50,16 @@ def test_path_from_environment_then_option(tmp_path: Path, monkeypatch: pytest.M
         ("chunk_rows = 500000", "chunk_rows = 500000\nchunk_size = 3",
          "validation.chunk_size: unknown key"),
         ("[demo]", "[dmo]", "dmo: unknown section"),
+        ("growth_window = 5", "growth_window = 0", "analysis.growth_window: must be greater"),
+        ("cms_base_year = 0", "cms_base_year = 2010", "analysis.cms_base_year: 2010 is outside"),
+        ("cms_end_year = 0", "cms_end_year = 2019", "analysis.cms_end_year: 2019 must be after"),
+        ("complexity_levels = [4, 6]", "complexity_levels = [2]",
+         "analysis.complexity_levels: expected a list of 4 and/or 6"),
+        ('demand_growth = "trend"', 'demand_growth = "gdp"',
+         "potential.demand_growth: 'gdp' is not one of trend, flat"),
+        ("home_growth = 0.03", "home_growth = 3", "potential.home_growth: 3 is not an annual"),
+        ("tariff_elasticity = 1.0", "tariff_elasticity = -2",
+         "potential.tariff_elasticity: must be 0 or more"),
     ],
 )
 def test_bad_values_fail_with_one_line_naming_the_key(

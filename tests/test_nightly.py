@@ -233,7 +233,8 @@ def test_complexity_marts_agree_with_the_rca_mart(demo_run: dict[str, Any]) -> N
     with _published(cfg) as con:
         for year in cfg.study.years:
             python_side = {r[0] for r in con.execute(
-                "select hs6 from mart.home_product_space where year = ? and m = 1",
+                "select product_code from mart.home_product_space "
+                "where year = ? and level = 6 and m = 1",
                 [year]).fetchall()}
             sql_side = {r[0] for r in con.execute(
                 "select hs6 from mart.home_rca_hs6 where year = ? and rca >= 1",
@@ -241,10 +242,10 @@ def test_complexity_marts_agree_with_the_rca_mart(demo_run: dict[str, Any]) -> N
             assert python_side == sql_side, year
             diversity = con.execute(
                 "select diversity from mart.complexity_countries where year = ? "
-                "and iso3 = 'MAR'", [year]).fetchone()[0]
+                "and level = 6 and iso3 = 'MAR'", [year]).fetchone()[0]
             assert diversity == len(sql_side)
         eci_mean = con.execute("select avg(eci), stddev_samp(eci) from mart.complexity_countries "
-                               "where year = ?", [cfg.study.last_year]).fetchone()
+                               "where year = ? and level = 6", [cfg.study.last_year]).fetchone()
         density = con.execute("select min(density), max(density) from mart.home_product_space"
                               ).fetchone()
     assert abs(eci_mean[0]) < 1 and eci_mean[1] > 0

@@ -8,7 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-
 from observatory.config import load_config
 from observatory.nightly import run_nightly
 from observatory.sqlshell import run_query

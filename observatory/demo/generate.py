@@ -67,7 +67,8 @@ def generate_demo(
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for index, year in enumerate(years):
             flows = flows if index == 0 else _next_year(rng, flows, countries)
-            _write(zf, f"BACI_HS22_Y{year}_{version}.csv", _year_csv(rng, flows, year, countries, products))
+            _write(zf, f"BACI_HS22_Y{year}_{version}.csv",
+                   _year_csv(rng, flows, year, countries, products))
         _write(zf, f"country_codes_{version}.csv", _country_csv(countries))
         _write(zf, f"product_codes_HS22_{version}.csv", _product_csv(products))
         _write(zf, "Readme.txt", README)

@@ -17,8 +17,8 @@ import gettext
 import io
 import re
 from functools import cache
-from typing import Any
 from importlib import resources
+from typing import Any
 
 import pandas as pd
 import pycountry

@@ -197,6 +197,657 @@ MESSAGES: dict[str, dict[str, str]] = {
     "col_checked": {"fr": "Valeurs contrôlées", "en": "Values checked"},
     "col_sample": {"fr": "Exemples", "en": "Sample"},
     "more_failures": {"fr": "… et {n} autres.", "en": "… and {n} more."},
+    # --- Study report (study.html / study.en.html) --------------------------------------
+    "study_title": {
+        "fr": "Observatoire du Commerce Extérieur — étude de l’offre exportable",
+        "en": "Foreign Trade Observatory — exportable offer study",
+    },
+    "study_version": {"fr": "Version de l’étude", "en": "Study version"},
+    "study_contents": {"fr": "Sommaire", "en": "Contents"},
+    "study_source": {"fr": "source :", "en": "source:"},
+    "study_no_data": {
+        "fr": "Aucune donnée : la table {table} est absente ou vide.",
+        "en": "No data: table {table} is missing or empty.",
+    },
+    "study_more_rows": {
+        "fr": "{shown} lignes affichées sur {total}.",
+        "en": "{shown} rows shown out of {total}.",
+    },
+    "workbook_link": {
+        "fr": "Toutes les tables de l’étude figurent dans le classeur {file}.",
+        "en": "Every study table is in the workbook {file}.",
+    },
+    # Summary
+    "summary_title": {"fr": "Synthèse", "en": "Summary"},
+    "summary_text": {
+        "fr": "En {year}, {country} a exporté {total} de biens. {n} produits (SH6) présentent "
+        "un avantage comparatif révélé (ACR ≥ {threshold}) ; ils représentent {share} "
+        "de ses exportations.",
+        "en": "In {year}, {country} exported {total} of goods. {n} products (HS6) show a "
+        "revealed comparative advantage (RCA ≥ {threshold}); they make up {share} of its "
+        "exports.",
+    },
+    "kf_champions": {"fr": "Produits champions (SH6)", "en": "Champion products (HS6)"},
+    "kf_eci_rank": {
+        "fr": "Rang de complexité économique en {year}",
+        "en": "Economic complexity rank in {year}",
+    },
+    "rank_of": {"fr": "{rank} sur {n}", "en": "{rank} of {n}"},
+    # Product positioning
+    "positioning_title": {"fr": "Positionnement des produits", "en": "Product positioning"},
+    "positioning_intro": {
+        "fr": "Les {n} premiers produits exportés (SH6) en {year}, par valeur : croissance "
+        "annuelle moyenne des exportations du pays (axe vertical) et de la demande mondiale "
+        "(axe horizontal) de {start} à {year}. Aire des bulles : exportations du pays ; "
+        "couleur : quadrant.",
+        "en": "The top {n} exported products (HS6) in {year}, by value: compound annual growth "
+        "of the home country’s exports (vertical axis) and of world demand (horizontal axis) "
+        "from {start} to {year}. Bubble area: home exports; colour: quadrant.",
+    },
+    "positioning_chart_title": {
+        "fr": "Positionnement des {n} premiers produits exportés, {start}–{year}",
+        "en": "Positioning of the top {n} exported products, {start}–{year}",
+    },
+    "positioning_no_window": {
+        "fr": "{n} de ces produits n’ont pas de taux de croissance (période trop courte ou "
+        "exportations nulles à une extrémité) et ne figurent pas sur le graphique.",
+        "en": "{n} of these products have no growth rate (period too short, or no exports at "
+        "one end) and are not on the chart.",
+    },
+    "axis_world_demand_cagr": {
+        "fr": "Croissance annuelle de la demande mondiale (TCAM)",
+        "en": "World demand growth (CAGR)",
+    },
+    "axis_home_exports_cagr": {
+        "fr": "Croissance annuelle des exportations (TCAM)",
+        "en": "Home export growth (CAGR)",
+    },
+    "chart_world_total_cagr": {"fr": "commerce mondial {value}", "en": "world trade {value}"},
+    "chart_diagonal": {"fr": "pays = demande mondiale", "en": "home = world demand"},
+    "positioning_chart_note": {
+        "fr": "Ligne tiretée : croissance du commerce mondial ; pointillés : croissance des "
+        "exportations égale à celle de la demande mondiale.",
+        "en": "Dashed line: growth of world trade; dotted line: export growth equal to world "
+        "demand growth.",
+    },
+    "quadrants_caption": {
+        "fr": "Les quatre quadrants en {year} (tous les produits exportés)",
+        "en": "The four quadrants in {year} (every exported product)",
+    },
+    "quadrant_champion": {"fr": "Champions", "en": "Champions"},
+    "quadrant_losing_ground": {"fr": "Perte de terrain", "en": "Losing ground"},
+    "quadrant_declining_winner": {
+        "fr": "Gagnants sur marchés en repli",
+        "en": "Winners in declining markets",
+    },
+    "quadrant_declining_loser": {"fr": "En repli", "en": "Declining"},
+    "quadrant_desc_champion": {
+        "fr": "Demande mondiale plus dynamique que le commerce mondial, exportations du pays "
+        "plus dynamiques que la demande.",
+        "en": "World demand grows faster than world trade, home exports faster than demand.",
+    },
+    "quadrant_desc_losing_ground": {
+        "fr": "Demande mondiale dynamique, mais exportations du pays moins dynamiques qu’elle.",
+        "en": "World demand grows faster than world trade, home exports do not keep up.",
+    },
+    "quadrant_desc_declining_winner": {
+        "fr": "Demande mondiale moins dynamique que le commerce mondial, exportations du pays "
+        "plus dynamiques que la demande.",
+        "en": "World demand grows slower than world trade, home exports faster than demand.",
+    },
+    "quadrant_desc_declining_loser": {
+        "fr": "Demande mondiale moins dynamique que le commerce mondial, exportations du pays "
+        "moins dynamiques que la demande.",
+        "en": "World demand grows slower than world trade, home exports slower than demand.",
+    },
+    "col_quadrant": {"fr": "Quadrant", "en": "Quadrant"},
+    "col_definition": {"fr": "Définition", "en": "Definition"},
+    "col_products_hs6": {"fr": "Produits (SH6)", "en": "Products (HS6)"},
+    "col_share_home_exports": {
+        "fr": "Part des exportations du pays (%)",
+        "en": "Share of home exports (%)",
+    },
+    "col_main_products": {"fr": "Principaux produits", "en": "Main products"},
+    # Competitiveness
+    "competitiveness_title": {
+        "fr": "Compétitivité par secteur et par produit",
+        "en": "Competitiveness by sector and product",
+    },
+    "sectors_caption": {"fr": "Secteurs en {year}", "en": "Sectors in {year}"},
+    "sector_products_caption": {
+        "fr": "{sector} : premiers produits exportés en {year}",
+        "en": "{sector}: top exported products in {year}",
+    },
+    "sector_other": {"fr": "Autres industries", "en": "Other industries"},
+    "col_code": {"fr": "Code", "en": "Code"},
+    "col_world_share_pct": {"fr": "Part de marché mondiale (%)", "en": "World market share (%)"},
+    "col_share_change_pts": {
+        "fr": "Variation de la part (points)",
+        "en": "Share change (points)",
+    },
+    "col_rsca": {"fr": "ACRS", "en": "RSCA"},
+    "col_tbi": {"fr": "Balance commerciale relative", "en": "Trade balance index"},
+    "col_penetration": {"fr": "Pénétration des marchés (%)", "en": "Market penetration (%)"},
+    "col_home_cagr": {"fr": "TCAM des exportations (%)", "en": "Export CAGR (%)"},
+    "col_demand_cagr": {"fr": "TCAM de la demande mondiale (%)", "en": "World demand CAGR (%)"},
+    # Markets
+    "markets_study_title": {"fr": "Marchés prioritaires", "en": "Priority markets"},
+    "markets_share_chart_title": {
+        "fr": "Part du pays dans les importations des marchés prioritaires en {year}",
+        "en": "Home share of the priority markets’ imports in {year}",
+    },
+    "markets_caption": {
+        "fr": "Indicateurs des marchés prioritaires en {year}",
+        "en": "Priority market indicators in {year}",
+    },
+    "col_market_imports": {"fr": "Importations du marché (USD)", "en": "Market imports (USD)"},
+    "col_home_exports_market": {
+        "fr": "Exportations du pays vers le marché (USD)",
+        "en": "Home exports to the market (USD)",
+    },
+    "col_home_share": {"fr": "Part du pays (%)", "en": "Home share (%)"},
+    "col_complementarity": {"fr": "Complémentarité (0–100)", "en": "Complementarity (0–100)"},
+    "col_intensity": {"fr": "Intensité commerciale", "en": "Trade intensity"},
+    "col_products_exported": {"fr": "Produits exportés (SH6)", "en": "Products exported (HS6)"},
+    "col_export_hhi": {"fr": "IHH des exportations", "en": "Export HHI"},
+    # Concentration
+    "concentration_title": {"fr": "Concentration des exportations", "en": "Export concentration"},
+    "concentration_caption": {
+        "fr": "Concentration des exportations par produit et par marché",
+        "en": "Export concentration by product and by market",
+    },
+    "col_year": {"fr": "Année", "en": "Year"},
+    "col_dimension": {"fr": "Dimension", "en": "Dimension"},
+    "dimension_product": {"fr": "Produits (SH6)", "en": "Products (HS6)"},
+    "dimension_market": {"fr": "Marchés", "en": "Markets"},
+    "col_n_items": {"fr": "Nombre (exportations > 0)", "en": "Count (exports > 0)"},
+    "col_hhi": {"fr": "IHH", "en": "HHI"},
+    "col_normalized_hhi": {"fr": "IHH normalisé", "en": "Normalised HHI"},
+    "col_equivalent_number": {"fr": "Nombre équivalent", "en": "Equivalent number"},
+    # Constant market shares
+    "cms_title": {
+        "fr": "Décomposition à parts de marché constantes",
+        "en": "Constant-market-share decomposition",
+    },
+    "cms_intro": {
+        "fr": "Variation des exportations du pays de {base} à {end} : {change}, décomposée en "
+        "quatre effets.",
+        "en": "Change in the home country’s exports from {base} to {end}: {change}, split into "
+        "four effects.",
+    },
+    "cms_chart_title": {
+        "fr": "Effets de la variation des exportations, {base}–{end}",
+        "en": "Effects behind the change in exports, {base}–{end}",
+    },
+    "cms_caption": {
+        "fr": "Décomposition de la variation des exportations, tous produits, {base}–{end}",
+        "en": "Decomposition of the change in exports, all products, {base}–{end}",
+    },
+    "col_effect": {"fr": "Effet", "en": "Effect"},
+    "col_amount_usd": {"fr": "Montant (USD)", "en": "Amount (USD)"},
+    "col_share_of_change": {"fr": "Part de la variation (%)", "en": "Share of the change (%)"},
+    "effect_world_growth": {"fr": "Croissance du commerce mondial", "en": "World trade growth"},
+    "effect_commodity_composition": {
+        "fr": "Composition par produit",
+        "en": "Product composition",
+    },
+    "effect_market_distribution": {
+        "fr": "Répartition géographique",
+        "en": "Market distribution",
+    },
+    "effect_competitiveness": {
+        "fr": "Compétitivité (résidu)",
+        "en": "Competitiveness (residual)",
+    },
+    "effect_total": {"fr": "Variation totale", "en": "Total change"},
+    # Economic complexity
+    "complexity_title": {"fr": "Complexité économique", "en": "Economic complexity"},
+    "eci_caption": {
+        "fr": "Indice de complexité économique (ICE) du pays, SH{level}",
+        "en": "Economic complexity index (ECI) of the home country, HS{level}",
+    },
+    "col_eci": {"fr": "ICE", "en": "ECI"},
+    "col_eci_rank": {"fr": "Rang (1 = plus complexe)", "en": "Rank (1 = most complex)"},
+    "col_countries_ranked": {"fr": "Pays classés", "en": "Countries ranked"},
+    "col_diversity": {"fr": "Diversité (produits)", "en": "Diversity (products)"},
+    "col_coi": {"fr": "Perspective de complexité (COI)", "en": "Complexity outlook (COI)"},
+    "pci_chart_title": {
+        "fr": "Complexité et densité des produits sans avantage comparatif, {year}",
+        "en": "Complexity and density of products without a comparative advantage, {year}",
+    },
+    "axis_density": {
+        "fr": "Densité (proximité des capacités actuelles)",
+        "en": "Density (closeness to current capabilities)",
+    },
+    "axis_pci": {"fr": "Complexité du produit (ICP)", "en": "Product complexity (PCI)"},
+    "pci_chart_note": {
+        "fr": "À droite : produits proches des capacités actuelles ; en haut : produits complexes.",
+        "en": "Right: products close to current capabilities; top: complex products.",
+    },
+    "pci_chart_capped": {
+        "fr": "Les {shown} produits de plus forte densité sur {total}.",
+        "en": "The {shown} products with the highest density out of {total}.",
+    },
+    # Diversification
+    "diversification_title": {
+        "fr": "Opportunités de diversification",
+        "en": "Diversification opportunities",
+    },
+    "diversification_caption": {
+        "fr": "Premières opportunités de diversification en {year}",
+        "en": "Top diversification opportunities in {year}",
+    },
+    "col_density": {"fr": "Densité", "en": "Density"},
+    "col_distance": {"fr": "Distance", "en": "Distance"},
+    "col_pci": {"fr": "ICP", "en": "PCI"},
+    "col_cog": {"fr": "Gain d’opportunité (COG)", "en": "Opportunity gain (COG)"},
+    "col_world_imports": {"fr": "Importations mondiales (USD)", "en": "World imports (USD)"},
+    "col_top_importers": {"fr": "Principaux importateurs", "en": "Main importers"},
+    "col_score": {"fr": "Score", "en": "Score"},
+    # Export potential
+    "potential_title": {"fr": "Potentiel d’exportation", "en": "Export potential"},
+    "potential_markets_caption": {
+        "fr": "Potentiel d’exportation par marché prioritaire, {year}",
+        "en": "Export potential by priority market, {year}",
+    },
+    "potential_top_caption": {
+        "fr": "Premiers potentiels inexploités, {year}",
+        "en": "Largest untapped potentials, {year}",
+    },
+    "col_potential": {"fr": "Potentiel (USD)", "en": "Potential (USD)"},
+    "col_actual": {"fr": "Exportations effectives (USD)", "en": "Actual exports (USD)"},
+    "col_untapped": {"fr": "Potentiel inexploité (USD)", "en": "Untapped potential (USD)"},
+    "col_realised": {"fr": "Part réalisée (%)", "en": "Realised share (%)"},
+    "col_market_access": {"fr": "Accès au marché", "en": "Market access"},
+    "col_home_tariff": {"fr": "Droit appliqué au pays (%)", "en": "Tariff faced (%)"},
+    "col_average_tariff": {
+        "fr": "Droit moyen des fournisseurs (%)",
+        "en": "Suppliers’ average tariff (%)",
+    },
+    "col_tariff_products": {
+        "fr": "Produits avec droits chargés",
+        "en": "Products with tariffs loaded",
+    },
+    "access_tariffs": {"fr": "droits de douane", "en": "tariffs"},
+    "access_neutral": {"fr": "neutre", "en": "neutral"},
+    "potential_neutral_all": {
+        "fr": "{market} : le terme d’accès au marché est neutre (facteur 1) pour tous les "
+        "produits, les droits de douane de ce marché n’étant pas chargés.",
+        "en": "{market}: the market-access term was neutral (factor 1) for every product, "
+        "tariffs not loaded for this market.",
+    },
+    "potential_neutral_some": {
+        "fr": "{market} : le terme d’accès au marché est neutre (facteur 1) pour {n} produits "
+        "sur {total}, les droits de douane de ces produits n’étant pas chargés.",
+        "en": "{market}: the market-access term was neutral (factor 1) for {n} of {total} "
+        "products, tariffs not loaded for them.",
+    },
+    # AfCFTA
+    "afcfta_title": {"fr": "Ouvertures dans la ZLECAf", "en": "AfCFTA openings"},
+    "afcfta_intro": {
+        "fr": "Marchés des États parties à la ZLECAf où le pays a un avantage comparatif "
+        "(ACR ≥ {threshold}) dans un produit qu’ils achètent surtout hors d’Afrique (plus de "
+        "50 % de leurs importations) ; l’ouverture est la valeur de ces importations "
+        "non africaines.",
+        "en": "Markets of AfCFTA State Parties where the home country has a comparative "
+        "advantage (RCA ≥ {threshold}) in a product they buy mainly outside Africa (more "
+        "than 50% of their imports); the opening is the value of these non-African imports.",
+    },
+    "afcfta_caption": {
+        "fr": "Premières ouvertures dans la ZLECAf, {year}",
+        "en": "Largest AfCFTA openings, {year}",
+    },
+    "col_importer": {"fr": "Importateur", "en": "Importer"},
+    "col_outside_share": {"fr": "Part hors Afrique (%)", "en": "Share from outside Africa (%)"},
+    "col_top_outside": {
+        "fr": "Premier fournisseur hors Afrique",
+        "en": "Largest supplier outside Africa",
+    },
+    "col_mfn": {"fr": "Droit NPF (%)", "en": "MFN tariff (%)"},
+    "col_preferential": {"fr": "Droit préférentiel (%)", "en": "Preferential tariff (%)"},
+    "col_margin_pts": {"fr": "Marge tarifaire (points)", "en": "Tariff margin (points)"},
+    "col_opening": {"fr": "Ouverture (USD)", "en": "Opening (USD)"},
+    # Changes
+    "changes_title": {
+        "fr": "Changements depuis la dernière actualisation",
+        "en": "Changes since the last refresh",
+    },
+    "changes_first": {
+        "fr": "Première version de l’étude : il n’y a pas de version antérieure à comparer.",
+        "en": "First version of the study: there is no earlier version to compare with.",
+    },
+    "changes_none": {
+        "fr": "Aucun changement notable depuis la version {previous}.",
+        "en": "No notable change since version {previous}.",
+    },
+    "changes_caption": {
+        "fr": "Changements de la version {previous} à la version {current}",
+        "en": "Changes from version {previous} to version {current}",
+    },
+    "col_change": {"fr": "Changement", "en": "Change"},
+    "col_before": {"fr": "Avant", "en": "Before"},
+    "col_after": {"fr": "Après", "en": "After"},
+    "change_new_advantage": {"fr": "Nouvel avantage comparatif", "en": "New advantage"},
+    "change_lost_advantage": {"fr": "Avantage comparatif perdu", "en": "Advantage lost"},
+    "change_new_export": {"fr": "Nouvelle exportation", "en": "New export"},
+    "change_dropped_export": {"fr": "Exportation interrompue", "en": "Export stopped"},
+    "change_quadrant": {"fr": "Changement de quadrant", "en": "Quadrant changed"},
+    "change_rca": {"fr": "Variation de l’ACR", "en": "RCA moved"},
+    "change_untapped": {
+        "fr": "Variation du potentiel inexploité",
+        "en": "Untapped potential changed",
+    },
+    # Method notes
+    "study_method_title": {"fr": "Notes méthodologiques", "en": "Method notes"},
+    "study_method_intro": {
+        "fr": "Paramètres lus dans ops.study_parameters. Notation : X exportations du pays, "
+        "M importations, W commerce mondial ; k produit (SH6), j marché.",
+        "en": "Parameters read from ops.study_parameters. Notation: X home exports, M imports, "
+        "W world trade; k product (HS6), j market.",
+    },
+    "m_rca_title": {
+        "fr": "Avantage comparatif révélé (Balassa, 1965)",
+        "en": "Revealed comparative advantage (Balassa, 1965)",
+    },
+    "m_rca_formula": {"fr": "ACR_k = (X_k / X) / (W_k / W)", "en": "RCA_k = (X_k / X) / (W_k / W)"},
+    "m_rca_text": {
+        "fr": "Poids du produit dans les exportations du pays rapporté à son poids dans le "
+        "commerce mondial. Avantage comparatif lorsque ACR ≥ {threshold}. Part de marché "
+        "mondiale : X_k / W_k, sa variation en points d’une année sur l’autre.",
+        "en": "The product’s weight in the home country’s exports over its weight in world "
+        "trade. Comparative advantage when RCA ≥ {threshold}. World market share: X_k / W_k, "
+        "its change in points from one year to the next.",
+    },
+    "m_rsca_title": {
+        "fr": "ACR symétrique (Dalum et al., 1998)",
+        "en": "Symmetric RCA (Dalum et al., 1998)",
+    },
+    "m_rsca_formula": {"fr": "ACRS = (ACR − 1) / (ACR + 1)", "en": "RSCA = (RCA − 1) / (RCA + 1)"},
+    "m_rsca_text": {
+        "fr": "Entre −1 et 1 ; positif quand ACR > 1.",
+        "en": "Between −1 and 1; positive when RCA > 1.",
+    },
+    "m_tbi_title": {
+        "fr": "Balance commerciale relative (Lafay, 1992 ; ITC G5)",
+        "en": "Trade balance index (Lafay, 1992; ITC G5)",
+    },
+    "m_tbi_formula": {
+        "fr": "BCR_k = (X_k − M_k) / (X_k + M_k)",
+        "en": "TBI_k = (X_k − M_k) / (X_k + M_k)",
+    },
+    "m_tbi_text": {
+        "fr": "−1 : importateur net pur ; +1 : exportateur net pur ; non défini quand le pays "
+        "n’exporte ni n’importe le produit.",
+        "en": "−1: pure net importer; +1: pure net exporter; undefined when the country "
+        "neither exports nor imports the product.",
+    },
+    "m_cagr_title": {
+        "fr": "Croissance et quadrants de positionnement (ITC Trade Map)",
+        "en": "Growth and positioning quadrants (ITC Trade Map)",
+    },
+    "m_cagr_formula": {
+        "fr": "TCAM = (v_t / v_(t−n))^(1/n) − 1, n = {window} ans",
+        "en": "CAGR = (v_t / v_(t−n))^(1/n) − 1, n = {window} years",
+    },
+    "m_cagr_text": {
+        "fr": "Calculée pour les exportations du pays (X_k), la demande mondiale (W_k) et le "
+        "commerce mondial (W). Champions : demande plus dynamique que le commerce mondial et "
+        "exportations plus dynamiques que la demande ; perte de terrain : demande dynamique, "
+        "exportations moins ; gagnants sur marchés en repli : demande moins dynamique que le "
+        "commerce mondial, exportations plus dynamiques qu’elle ; en repli : les autres. "
+        "Non défini sans fenêtre complète ou avec des exportations nulles à une extrémité.",
+        "en": "Computed for home exports (X_k), world demand (W_k) and world trade (W). "
+        "Champions: demand grows faster than world trade and exports faster than demand; "
+        "losing ground: demand grows faster, exports do not keep up; winners in declining "
+        "markets: demand grows slower than world trade, exports faster than demand; "
+        "declining: the rest. Undefined without a full window or with no exports at one end.",
+    },
+    "m_complementarity_title": {
+        "fr": "Complémentarité commerciale (Banque mondiale)",
+        "en": "Trade complementarity (World Bank)",
+    },
+    "m_complementarity_formula": {
+        "fr": "CC_j = 100 · (1 − Σ_k |m_jk − x_k| / 2)",
+        "en": "TC_j = 100 · (1 − Σ_k |m_jk − x_k| / 2)",
+    },
+    "m_complementarity_text": {
+        "fr": "x_k : part du produit k dans les exportations du pays vers le monde ; m_jk : part "
+        "de k dans les importations du marché j (SH6). 0 : aucun recouvrement ; 100 : "
+        "correspondance parfaite.",
+        "en": "x_k: share of product k in the home country’s exports to the world; m_jk: share "
+        "of k in market j’s imports (HS6). 0: no overlap; 100: perfect match.",
+    },
+    "m_intensity_title": {"fr": "Intensité commerciale", "en": "Trade intensity"},
+    "m_intensity_formula": {
+        "fr": "IC_j = (X_j / X) / (M_j / W)",
+        "en": "TI_j = (X_j / X) / (M_j / W)",
+    },
+    "m_intensity_text": {
+        "fr": "X_j : exportations du pays vers j ; M_j : exportations mondiales vers j. "
+        "Au-dessus de 1, la relation est plus intense que le poids de j dans le commerce "
+        "mondial.",
+        "en": "X_j: home exports to j; M_j: world exports to j. Above 1, the relationship is "
+        "more intense than j’s weight in world trade.",
+    },
+    "m_hhi_title": {
+        "fr": "Concentration (indice de Herfindahl-Hirschman)",
+        "en": "Concentration (Herfindahl-Hirschman index)",
+    },
+    "m_hhi_formula": {
+        "fr": "IHH = Σ_s p_s² ; IHH* = (IHH − 1/N) / (1 − 1/N) ; nombre équivalent = 1 / IHH",
+        "en": "HHI = Σ_s s_s²; HHI* = (HHI − 1/N) / (1 − 1/N); equivalent number = 1 / HHI",
+    },
+    "m_hhi_text": {
+        "fr": "Parts des produits (SH6) ou des marchés dans les exportations du pays ; N : "
+        "nombre de produits ou de marchés servis. Proche de 1 : concentré ; proche de 0 : "
+        "diversifié. Aussi calculé pour les exportations vers chaque marché prioritaire.",
+        "en": "Shares of products (HS6) or markets in the home country’s exports; N: number "
+        "of products or markets served. Close to 1: concentrated; close to 0: diversified. "
+        "Also computed for the exports to each priority market.",
+    },
+    "m_penetration_title": {
+        "fr": "Pénétration des marchés (WITS)",
+        "en": "Market penetration (WITS)",
+    },
+    "m_penetration_formula": {
+        "fr": "P_k = marchés servis en k / marchés importateurs de k",
+        "en": "P_k = markets served in k / markets importing k",
+    },
+    "m_penetration_text": {
+        "fr": "Nombre de pays vers lesquels le pays exporte le produit, rapporté au nombre de "
+        "pays qui l’importent (le pays étudié exclu).",
+        "en": "Number of countries the home country ships the product to, over the number of "
+        "countries importing it (the home country excluded).",
+    },
+    "m_cms_title": {
+        "fr": "Parts de marché constantes (Tyszynski, 1951 ; OMC ERSD-2009-14)",
+        "en": "Constant market shares (Tyszynski, 1951; WTO ERSD-2009-14)",
+    },
+    "m_cms_formula": {
+        "fr": "ΔX = r·X⁰ + Σ_k (r_k − r)·X_k⁰ + Σ_k Σ_j (r_kj − r_k)·X_kj⁰ + résidu",
+        "en": "ΔX = r·X⁰ + Σ_k (r_k − r)·X_k⁰ + Σ_k Σ_j (r_kj − r_k)·X_kj⁰ + residual",
+    },
+    "m_cms_text": {
+        "fr": "r, r_k, r_kj : croissance du commerce mondial, du commerce mondial du produit k "
+        "et des importations de k par le marché j entre {base} et {end}. Les quatre termes "
+        "sont les effets croissance mondiale, composition par produit, répartition "
+        "géographique et compétitivité (le résidu) ; leur somme est la variation des "
+        "exportations.",
+        "en": "r, r_k, r_kj: growth of world trade, of world trade in product k and of market "
+        "j’s imports of k between {base} and {end}. The four terms are the world growth, "
+        "product composition, market distribution and competitiveness (residual) effects; "
+        "they add up to the change in exports.",
+    },
+    "m_complexity_title": {
+        "fr": "Complexité économique (Hidalgo et Hausmann, 2009 ; conventions du Growth Lab)",
+        "en": "Economic complexity (Hidalgo & Hausmann, 2009; Growth Lab conventions)",
+    },
+    "m_complexity_formula": {
+        "fr": "densité_k = Σ_k′ M_k′ φ_kk′ / Σ_k′ φ_kk′ ; distance_k = 1 − densité_k",
+        "en": "density_k = Σ_k′ M_k′ φ_kk′ / Σ_k′ φ_kk′; distance_k = 1 − density_k",
+    },
+    "m_complexity_text": {
+        "fr": "Présence M_ck = 1 quand ACR ≥ {threshold}. ICE et ICP : vecteurs propres "
+        "associés à la deuxième valeur propre de la matrice de la méthode des réflexions, "
+        "orientés pour que l’ICE croisse avec la diversité, centrés et réduits par la "
+        "moyenne et l’écart type de l’ICE des pays (ecomplexity du Growth Lab de Harvard). "
+        "Proximité φ : minimum des deux probabilités conditionnelles de co-exportation "
+        "(diagonale nulle). COI et COG selon l’Atlas de la complexité économique (2014). "
+        "Calcul chaque année, au niveau SH{level}.",
+        "en": "Presence M_ck = 1 when RCA ≥ {threshold}. ECI and PCI: eigenvectors of the "
+        "second eigenvalue of the method-of-reflections matrix, signed so that ECI grows with "
+        "diversity, standardised by the mean and standard deviation of the countries’ ECI "
+        "(Harvard Growth Lab’s ecomplexity). Proximity φ: the smaller of the two conditional "
+        "probabilities of co-export (zero diagonal). COI and COG as in the Atlas of Economic "
+        "Complexity (2014). Computed every year, at HS{level}.",
+    },
+    "m_potential_title": {
+        "fr": "Potentiel d’exportation (ITC, Decreux et Spies, 2016)",
+        "en": "Export potential (ITC, Decreux & Spies, 2016)",
+    },
+    "m_potential_formula": {
+        "fr": "PE_jk = offre × demande × accès au marché × facilité des échanges",
+        "en": "EP_jk = supply × demand × market access × ease of trade",
+    },
+    "m_potential_supply": {
+        "fr": "Offre : (X_k / W_k) · min(1, X_k / M_k) · ((1 + {home_growth}) / "
+        "(1 + {world_growth}))^{horizon} — part de marché mondiale moyenne, pénalité "
+        "d’importateur net et croissance relative projetée sur {horizon} ans.",
+        "en": "Supply: (X_k / W_k) · min(1, X_k / M_k) · ((1 + {home_growth}) / "
+        "(1 + {world_growth}))^{horizon} — average world market share, net-importer "
+        "penalty and relative growth projected over {horizon} years.",
+    },
+    "m_potential_demand_trend": {
+        "fr": "Demande : importations moyennes de k par j · (1 + g_jk)^{horizon}, g_jk étant la "
+        "tendance des importations de j sur {window} ans, bornée à ±{cap}.",
+        "en": "Demand: j’s average imports of k · (1 + g_jk)^{horizon}, g_jk being the trend "
+        "of j’s imports over {window} years, bounded to ±{cap}.",
+    },
+    "m_potential_demand_flat": {
+        "fr": "Demande : importations moyennes de k par j, supposées constantes (g_jk = 0).",
+        "en": "Demand: j’s average imports of k, assumed flat (g_jk = 0).",
+    },
+    "m_potential_access": {
+        "fr": "Accès au marché : ((1 + droit moyen des fournisseurs) / (1 + droit appliqué au "
+        "pays))^{elasticity} ; neutre (1) quand les droits du marché ne sont pas chargés.",
+        "en": "Market access: ((1 + suppliers’ average tariff) / (1 + tariff faced by the "
+        "home country))^{elasticity}; neutral (1) when the market’s tariffs are not loaded.",
+    },
+    "m_potential_ease": {
+        "fr": "Facilité des échanges : exportations observées du pays vers j rapportées à "
+        "celles qu’il aurait si sa part de chaque produit dans j était sa part mondiale (la "
+        "distance est absorbée dans ce rapport).",
+        "en": "Ease of trade: the home country’s observed exports to j over those it would "
+        "have if its share of every product in j were its world share (distance is absorbed "
+        "in this ratio).",
+    },
+    "m_potential_untapped": {
+        "fr": "Exportations effectives : moyenne des {actual_years} dernières années ; "
+        "potentiel inexploité = max(potentiel − effectif, 0) ; part réalisée = effectif / "
+        "potentiel.",
+        "en": "Actual exports: average of the last {actual_years} years; untapped potential = "
+        "max(potential − actual, 0); realised share = actual / potential.",
+    },
+    "m_diversification_title": {
+        "fr": "Classement des opportunités de diversification",
+        "en": "Ranking of diversification opportunities",
+    },
+    "m_diversification_formula": {
+        "fr": "score = (rang centile de la densité + rang centile du COG) / 2",
+        "en": "score = (percentile rank of density + percentile rank of COG) / 2",
+    },
+    "m_diversification_text": {
+        "fr": "Produits SH6 sans avantage comparatif (ACR < {threshold}) la dernière année, "
+        "classés par score décroissant (faisabilité et intérêt) ; égalités départagées par "
+        "code SH6. Côté offre de l’indicateur de diversification de produits de l’ITC.",
+        "en": "HS6 products without a comparative advantage (RCA < {threshold}) in the last "
+        "year, ranked by decreasing score (feasibility and desirability); ties broken by HS6 "
+        "code. The supply side of ITC’s product diversification indicator.",
+    },
+    "m_afcfta_title": {"fr": "Ouvertures dans la ZLECAf", "en": "AfCFTA openings"},
+    "m_afcfta_formula": {
+        "fr": "ouverture_jk = importations de k par j venant de fournisseurs non africains",
+        "en": "opening_jk = j’s imports of k from suppliers outside Africa",
+    },
+    "m_afcfta_text": {
+        "fr": "j : État partie à la ZLECAf autre que le pays ; k : produit où le pays a un ACR ≥ "
+        "{threshold} ; retenu quand plus de 50 % des importations de j en k viennent de "
+        "l’extérieur de l’Afrique. Moyennes des trois dernières années ; droits NPF et "
+        "préférentiels quand ils sont chargés.",
+        "en": "j: an AfCFTA State Party other than the home country; k: a product in which "
+        "the home country has RCA ≥ {threshold}; kept when more than 50% of j’s imports of k "
+        "come from outside Africa. Averages of the last three years; MFN and preferential "
+        "tariffs when loaded.",
+    },
+    # Data vintages
+    "vintages_title": {
+        "fr": "Millésimes des données et validation",
+        "en": "Data vintages and validation",
+    },
+    "vintages_caption": {
+        "fr": "Millésimes des données de la version {study_id}",
+        "en": "Data vintages of version {study_id}",
+    },
+    "version_text": {
+        "fr": "Version {study_id} calculée le {date} ; version précédente : {previous}.",
+        "en": "Version {study_id} computed on {date}; previous version: {previous}.",
+    },
+    "vintages_none": {"fr": "Aucun millésime enregistré.", "en": "No vintage recorded."},
+    "validation_pointer": {
+        "fr": "Les contrôles de qualité des données chargées figurent en fin de rapport.",
+        "en": "The quality checks of the loaded data are at the end of the report.",
+    },
+    "col_vintage": {"fr": "Millésime", "en": "Vintage"},
+    "col_detail": {"fr": "Détail", "en": "Detail"},
+    "none_value": {"fr": "aucune", "en": "none"},
+    # Workbook
+    "wb_readme": {"fr": "LISEZMOI", "en": "README"},
+    "wb_title": {
+        "fr": "Étude de l’offre exportable — classeur des tables",
+        "en": "Exportable offer study — workbook of the tables",
+    },
+    "wb_parameters": {
+        "fr": "Paramètres (ops.study_parameters)",
+        "en": "Parameters (ops.study_parameters)",
+    },
+    "wb_markets": {"fr": "Marchés (ops.study_markets)", "en": "Markets (ops.study_markets)"},
+    "wb_vintages": {"fr": "Millésimes (ops.study_vintages)", "en": "Vintages (ops.study_vintages)"},
+    "wb_sheets": {"fr": "Feuilles", "en": "Sheets"},
+    "wb_sheet": {"fr": "Feuille", "en": "Sheet"},
+    "wb_rows": {"fr": "Lignes écrites", "en": "Rows written"},
+    "wb_note": {"fr": "Note", "en": "Note"},
+    "wb_parameter": {"fr": "Paramètre", "en": "Parameter"},
+    "wb_value": {"fr": "Valeur", "en": "Value"},
+    "wb_role": {"fr": "Rôle", "en": "Role"},
+    "wb_units": {
+        "fr": "Unités : valeurs en dollars des États-Unis courants (USD) ; les colonnes "
+        "« (%) » contiennent des fractions affichées en pourcentage, sauf les droits de "
+        "douane (« % ad valorem », en pourcentage) ; « points » : points de pourcentage.",
+        "en": "Units: values in current US dollars (USD); “(%)” columns hold fractions shown "
+        "as percentages, except tariffs (“% ad valorem”, in percent); “points”: percentage "
+        "points.",
+    },
+    "wb_sheet_source": {
+        "fr": "Table {table} de la base publiée.",
+        "en": "Table {table} of the published database.",
+    },
+    "wb_missing": {
+        "fr": "La table {table} est absente de la base publiée.",
+        "en": "Table {table} is missing from the published database.",
+    },
+    "wb_capped": {
+        "fr": "Tronqué : {shown} lignes écrites sur {total}.",
+        "en": "Truncated: {shown} rows written out of {total}.",
+    },
+    "wb_last_year_only": {
+        "fr": "Dernière année seulement ({year}) : {total} lignes sur toutes les années.",
+        "en": "Last year only ({year}): {total} rows over all years.",
+    },
+    "wb_home_and_top": {
+        "fr": "Le pays étudié et les {n} premiers pays par ICE de chaque année et niveau.",
+        "en": "The home country and the top {n} countries by ECI of each year and level.",
+    },
+    "wb_generated_at": {"fr": "Généré le", "en": "Generated"},
 }
 
 _FR_HIGH_PUNCTUATION = re.compile(r" ([;!?])")
@@ -384,7 +1035,186 @@ class Formatter:
     def years(self, first: int, last: int) -> str:
         return format_years(first, last)
 
+    def rate(self, percent: float | None, decimals: int = 1) -> str:
+        """A rate already in percent (a tariff of 5.0 -> '5,0 %' / '5.0%')."""
+        return format_percent(None if percent is None else percent / 100, self.lang, decimals)
+
+
+def code_label(prefix: str, code: str | None, messages: Mapping[str, str]) -> str:
+    """Translated code of a mart column ('quadrant', 'champion' -> 'Champions'); an unknown
+    code shows as is, a missing one as a dash."""
+    if code is None:
+        return MISSING
+    return messages.get(f"{prefix}_{code}", code)
+
 
 def status_label(status: str, messages: Mapping[str, str]) -> str:
     """Translated ledger status ('published' -> 'publié'); an unknown status shows as is."""
     return messages.get(f"status_{status}", status)
+
+
+# Column headers of the study workbook, one per mart column, unit in parentheses; a column
+# that is not listed keeps its own name as its header.
+COLUMN_LABELS: dict[str, dict[str, str]] = {
+    "year": {"fr": "Année", "en": "Year"},
+    "level": {"fr": "Niveau", "en": "Level"},
+    "code": {"fr": "Code", "en": "Code"},
+    "description": {"fr": "Désignation (anglais)", "en": "Description"},
+    "description_fr": {"fr": "Désignation", "en": "Description (French)"},
+    "sector": {"fr": "Secteur", "en": "Sector"},
+    "home_exports_usd": {"fr": "Exportations du pays (USD)", "en": "Home exports (USD)"},
+    "home_imports_usd": {"fr": "Importations du pays (USD)", "en": "Home imports (USD)"},
+    "world_exports_usd": {"fr": "Exportations mondiales (USD)", "en": "World exports (USD)"},
+    "home_total_exports_usd": {
+        "fr": "Exportations totales du pays (USD)",
+        "en": "Home total exports (USD)",
+    },
+    "world_total_exports_usd": {
+        "fr": "Exportations mondiales totales (USD)",
+        "en": "World total exports (USD)",
+    },
+    "world_market_share": {"fr": "Part de marché mondiale (%)", "en": "World market share (%)"},
+    "world_market_share_change_pts": {
+        "fr": "Variation de la part de marché (points)",
+        "en": "World market share change (points)",
+    },
+    "rca": {"fr": "ACR (indice)", "en": "RCA (index)"},
+    "rsca": {"fr": "ACRS (−1 à 1)", "en": "RSCA (−1 to 1)"},
+    "trade_balance_index": {
+        "fr": "Balance commerciale relative (−1 à 1)",
+        "en": "Trade balance index (−1 to 1)",
+    },
+    "markets_served": {"fr": "Marchés servis (nombre)", "en": "Markets served (count)"},
+    "markets_importing": {"fr": "Marchés importateurs (nombre)", "en": "Markets importing (count)"},
+    "market_penetration": {"fr": "Pénétration des marchés (%)", "en": "Market penetration (%)"},
+    "window_start_year": {"fr": "Début de la fenêtre (année)", "en": "Window start (year)"},
+    "home_exports_cagr": {"fr": "TCAM des exportations du pays (%)", "en": "Home export CAGR (%)"},
+    "world_demand_cagr": {"fr": "TCAM de la demande mondiale (%)", "en": "World demand CAGR (%)"},
+    "world_total_cagr": {"fr": "TCAM du commerce mondial (%)", "en": "World trade CAGR (%)"},
+    "quadrant": {"fr": "Quadrant", "en": "Quadrant"},
+    "market_iso3": {"fr": "Marché (ISO3)", "en": "Market (ISO3)"},
+    "hs6": {"fr": "SH6", "en": "HS6"},
+    "market_imports_usd": {"fr": "Importations du marché (USD)", "en": "Market imports (USD)"},
+    "home_share": {"fr": "Part du pays (%)", "en": "Home share (%)"},
+    "home_rank": {"fr": "Rang du pays parmi les fournisseurs", "en": "Home rank among suppliers"},
+    "suppliers": {"fr": "Fournisseurs (nombre)", "en": "Suppliers (count)"},
+    "top_supplier_iso3": {"fr": "Premier fournisseur (ISO3)", "en": "Top supplier (ISO3)"},
+    "top_supplier_share": {"fr": "Part du premier fournisseur (%)", "en": "Top supplier share (%)"},
+    "market_name_en": {"fr": "Marché (anglais)", "en": "Market"},
+    "market_name_fr": {"fr": "Marché", "en": "Market (French)"},
+    "trade_complementarity": {
+        "fr": "Complémentarité commerciale (0–100)",
+        "en": "Trade complementarity (0–100)",
+    },
+    "trade_intensity": {"fr": "Intensité commerciale (indice)", "en": "Trade intensity (index)"},
+    "products_exported": {
+        "fr": "Produits exportés (nombre SH6)",
+        "en": "Products exported (HS6 count)",
+    },
+    "export_hhi": {"fr": "IHH des exportations (0–1)", "en": "Export HHI (0–1)"},
+    "dimension": {"fr": "Dimension", "en": "Dimension"},
+    "n_items": {"fr": "Éléments avec exportations (nombre)", "en": "Items with exports (count)"},
+    "hhi": {"fr": "IHH (0–1)", "en": "HHI (0–1)"},
+    "normalized_hhi": {"fr": "IHH normalisé (0–1)", "en": "Normalised HHI (0–1)"},
+    "equivalent_number": {"fr": "Nombre équivalent (1/IHH)", "en": "Equivalent number (1/HHI)"},
+    "base_year": {"fr": "Année de base", "en": "Base year"},
+    "end_year": {"fr": "Année finale", "en": "End year"},
+    "scope": {"fr": "Périmètre", "en": "Scope"},
+    "effect": {"fr": "Effet", "en": "Effect"},
+    "value_usd": {"fr": "Montant (USD)", "en": "Amount (USD)"},
+    "share_of_change": {"fr": "Part de la variation (%)", "en": "Share of the change (%)"},
+    "iso3": {"fr": "Pays (ISO3)", "en": "Country (ISO3)"},
+    "country_name": {"fr": "Pays", "en": "Country"},
+    "diversity": {"fr": "Diversité (nombre de produits)", "en": "Diversity (product count)"},
+    "eci": {"fr": "ICE (écart type)", "en": "ECI (standard deviations)"},
+    "eci_rank": {"fr": "Rang ICE", "en": "ECI rank"},
+    "coi": {"fr": "COI (écart type)", "en": "COI (standard deviations)"},
+    "product_code": {"fr": "Code produit", "en": "Product code"},
+    "m": {"fr": "Présence (ACR ≥ seuil, 0/1)", "en": "Presence (RCA ≥ threshold, 0/1)"},
+    "density": {"fr": "Densité (0–1)", "en": "Density (0–1)"},
+    "cog": {"fr": "Gain d’opportunité COG", "en": "Opportunity gain COG"},
+    "distance": {"fr": "Distance (0–1)", "en": "Distance (0–1)"},
+    "pci": {"fr": "ICP (écart type)", "en": "PCI (standard deviations)"},
+    "ubiquity": {"fr": "Ubiquité (nombre de pays)", "en": "Ubiquity (country count)"},
+    "supply_share": {"fr": "Part de l’offre mondiale (%)", "en": "Supply share (%)"},
+    "net_exporter_factor": {
+        "fr": "Facteur exportateur net (0–1)",
+        "en": "Net exporter factor (0–1)",
+    },
+    "supply_growth_factor": {
+        "fr": "Facteur de croissance de l’offre",
+        "en": "Supply growth factor",
+    },
+    "demand_growth_rate": {
+        "fr": "Croissance annuelle de la demande (%)",
+        "en": "Annual demand growth (%)",
+    },
+    "projected_demand_usd": {"fr": "Demande projetée (USD)", "en": "Projected demand (USD)"},
+    "home_tariff_pct": {
+        "fr": "Droit appliqué au pays (% ad valorem)",
+        "en": "Tariff faced (% ad valorem)",
+    },
+    "average_tariff_pct": {
+        "fr": "Droit moyen des fournisseurs (% ad valorem)",
+        "en": "Suppliers’ average tariff (% ad valorem)",
+    },
+    "market_access_factor": {"fr": "Facteur d’accès au marché", "en": "Market access factor"},
+    "market_access_term": {"fr": "Terme d’accès au marché", "en": "Market access term"},
+    "ease_of_trade": {"fr": "Facilité des échanges (indice)", "en": "Ease of trade (index)"},
+    "potential_usd": {"fr": "Potentiel (USD)", "en": "Potential (USD)"},
+    "actual_usd": {"fr": "Exportations effectives (USD)", "en": "Actual exports (USD)"},
+    "untapped_usd": {"fr": "Potentiel inexploité (USD)", "en": "Untapped potential (USD)"},
+    "realised_share": {"fr": "Part réalisée (%)", "en": "Realised share (%)"},
+    "reference_year": {"fr": "Année de référence", "en": "Reference year"},
+    "years_averaged": {"fr": "Années moyennées (nombre)", "en": "Years averaged (count)"},
+    "importer_iso3": {"fr": "Importateur (ISO3)", "en": "Importer (ISO3)"},
+    "importer_name_en": {"fr": "Importateur (anglais)", "en": "Importer"},
+    "importer_name_fr": {"fr": "Importateur", "en": "Importer (French)"},
+    "importer_imports_usd": {
+        "fr": "Importations de l’importateur (USD)",
+        "en": "Importer’s imports (USD)",
+    },
+    "from_africa_usd": {"fr": "Importations d’Afrique (USD)", "en": "Imports from Africa (USD)"},
+    "from_outside_africa_usd": {
+        "fr": "Importations hors Afrique (USD)",
+        "en": "Imports from outside Africa (USD)",
+    },
+    "outside_share": {"fr": "Part hors Afrique (%)", "en": "Share from outside Africa (%)"},
+    "top_outside_supplier_iso3": {
+        "fr": "Premier fournisseur hors Afrique (ISO3)",
+        "en": "Top supplier outside Africa (ISO3)",
+    },
+    "home_rca": {"fr": "ACR du pays (indice)", "en": "Home RCA (index)"},
+    "mfn_pct": {"fr": "Droit NPF (% ad valorem)", "en": "MFN tariff (% ad valorem)"},
+    "afcfta_pct": {
+        "fr": "Droit préférentiel (% ad valorem)",
+        "en": "Preferential tariff (% ad valorem)",
+    },
+    "tariff_margin_pts": {"fr": "Marge tarifaire (points)", "en": "Tariff margin (points)"},
+    "tariff_data": {"fr": "Droits chargés", "en": "Tariff data"},
+    "opening_usd": {"fr": "Ouverture (USD)", "en": "Opening (USD)"},
+    "world_imports_usd": {"fr": "Importations mondiales (USD)", "en": "World imports (USD)"},
+    "top_importers": {"fr": "Principaux importateurs (ISO3)", "en": "Top importers (ISO3)"},
+    "top_importers_share": {
+        "fr": "Part des principaux importateurs (%)",
+        "en": "Top importers’ share (%)",
+    },
+    "feasibility_pct": {"fr": "Faisabilité (rang centile, %)", "en": "Feasibility (percentile, %)"},
+    "desirability_pct": {"fr": "Intérêt (rang centile, %)", "en": "Desirability (percentile, %)"},
+    "opportunity_score": {"fr": "Score d’opportunité (0–1)", "en": "Opportunity score (0–1)"},
+    "opportunity_rank": {"fr": "Rang", "en": "Rank"},
+    "previous_study_id": {"fr": "Version précédente", "en": "Previous version"},
+    "study_id": {"fr": "Version", "en": "Version"},
+    "change": {"fr": "Changement", "en": "Change"},
+    "previous_value": {"fr": "Valeur avant", "en": "Previous value"},
+    "current_value": {"fr": "Valeur après", "en": "Current value"},
+    "detail": {"fr": "Détail", "en": "Detail"},
+}
+
+
+def column_label(column: str, lang: str) -> str:
+    """The workbook header of a mart column in `lang` (its unit in parentheses), or the
+    column's own name when it has none."""
+    check_language(lang)
+    texts = COLUMN_LABELS.get(column)
+    return texts[lang] if texts else column

@@ -1,58 +1,163 @@
-"""Economic complexity marts, every study year, at HS6 (Hidalgo & Hausmann 2009; the Growth
-Lab's `ecomplexity` conventions, see observatory.indicators.complexity):
+"""Economic complexity marts, every study year, at HS4 and/or HS6 (Hidalgo & Hausmann 2009;
+the Growth Lab's `ecomplexity` conventions, see observatory.indicators.complexity):
 
-- `mart.complexity_countries`: diversity, ECI and COI of every exporter;
-- `mart.complexity_products`: ubiquity and PCI of every HS6;
-- `mart.home_product_space`: for the home country, every HS6 of the year with its RCA,
-  presence (RCA >= thresholds.rca), density (feasibility) and COG (opportunity gain).
+- `mart.complexity_countries(year, level, iso3, diversity, eci, coi)`: every exporter;
+- `mart.complexity_products(year, level, product_code, ubiquity, pci)`: every product;
+- `mart.home_product_space(year, level, product_code, rca, m, density, cog, distance)`: for
+  the home country, every product traded that year: RCA, presence m (1 when RCA >=
+  thresholds.rca, else 0), density (feasibility), COG (opportunity gain) and distance =
+  1 - density (the Atlas convention). No rows for a year the home country exports nothing.
 
-Exports come from the study's flows (staging.stg_trade_flows_study, the reconciled BACI
-rows at HS6), summed over partners.
+`level` is 4 or 6 (`analysis.complexity_levels`). Exports X_cp are the study's flows
+(staging.stg_trade_flows_study: reconciled annual BACI rows at HS6, study years) summed over
+importers, and for HS4 also over the HS6 codes of each HS4 (left(product_code, 4)).
+
+Memory: one year at a time, DuckDB sums the year's flows into a temporary table (at most
+countries x products rows a level, about 1 million at HS6 for BACI); each level of the year
+is fetched and computed on its own, and its results are inserted before the next one.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import duckdb
 import pandas as pd
 
 from observatory.indicators.complexity import complexity
 
-COLS = {"time": "year", "loc": "exporter_iso3", "prod": "hs6", "val": "value_usd"}
+COLS = {"time": "year", "loc": "exporter_iso3", "prod": "product_code", "val": "value_usd"}
+LEVELS = (4, 6)
+# The mart tables and their columns, created before any row is inserted so that an empty
+# study still has them with their types.
+TABLES: dict[str, dict[str, str]] = {
+    "complexity_countries": {
+        "year": "integer", "level": "integer", "iso3": "varchar", "diversity": "integer",
+        "eci": "double", "coi": "double",
+    },
+    "complexity_products": {
+        "year": "integer", "level": "integer", "product_code": "varchar",
+        "ubiquity": "integer", "pci": "double",
+    },
+    "home_product_space": {
+        "year": "integer", "level": "integer", "product_code": "varchar", "rca": "double",
+        "m": "integer", "density": "double", "cog": "double", "distance": "double",
+    },
+}
+_EXPORTS = "_complexity_exports"
 
 
-def build_complexity_marts(con: duckdb.DuckDBPyConnection, home_iso3: str,
-                           rca_threshold: float) -> dict[str, int]:
-    exports = con.execute(
-        """
-        select f.year, f.exporter_iso3, f.product_code as hs6, sum(f.value_usd) as value_usd
-        from staging.stg_trade_flows_study as f, ops.run_parameters as p
-        where f.hs_level = 6 and f.freq = 'A' and f.reported_by = 'reconciled'
-          and f.year between p.first_year and p.last_year
-        group by all
-        having sum(f.value_usd) > 0
-        """
-    ).df()
-    tables: dict[str, pd.DataFrame] = {}
-    if exports.empty or home_iso3 not in set(exports["exporter_iso3"]):
-        empty = {"complexity_countries": ["year", "iso3", "diversity", "eci", "coi"],
-                 "complexity_products": ["year", "hs6", "ubiquity", "pci"],
-                 "home_product_space": ["year", "hs6", "rca", "m", "density", "cog"]}
-        tables = {name: pd.DataFrame(columns=columns) for name, columns in empty.items()}
-    else:
-        result = complexity(exports, COLS, rca_threshold=rca_threshold,
-                            locations=[home_iso3], all_products=True)
-        tables["complexity_countries"] = result.countries.rename(
-            columns={"exporter_iso3": "iso3"})[["year", "iso3", "diversity", "eci", "coi"]]
-        tables["complexity_products"] = result.products[["year", "hs6", "ubiquity", "pci"]]
-        tables["home_product_space"] = result.cells[
-            ["year", "hs6", "rca", "m", "density", "cog"]]
-    counts = {}
-    for name, frame in tables.items():
-        frame = frame.astype({"hs6": "string"}) if "hs6" in frame else frame
-        con.register("_complexity", frame)
+def build_complexity_marts(
+    con: duckdb.DuckDBPyConnection,
+    home_iso3: str,
+    rca_threshold: float,
+    levels: Iterable[int] = LEVELS,
+) -> dict[str, int]:
+    """Replace the three complexity marts for every study year (ops.run_parameters) at each
+    product level in `levels` (4 and/or 6); returns {"mart.<table>": rows}.
+
+    Raises:
+        ValueError: a level other than 4 or 6, or a year whose exports the complexity
+            indicators reject (fewer than 2 countries or products, a country or product
+            without any presence, e.g. with rca_threshold > 1), naming the level and year.
+    """
+    given = tuple(levels)
+    wanted = sorted(set(given))
+    if not set(wanted) <= set(LEVELS):
+        raise ValueError(f"complexity marts: levels must be 4 and/or 6, got {list(given)!r}")
+    for name, columns in TABLES.items():
+        body = ", ".join(f"{column} {kind}" for column, kind in columns.items())
+        con.execute(f"create or replace table mart.{name} ({body})")
+    (first, last), = con.execute(
+        "select min(first_year), max(last_year) from ops.run_parameters").fetchall()
+    years = range(first, last + 1) if first is not None and wanted else range(0)
+    for year in years:
+        _stage_exports(con, year, wanted)
         try:
-            con.execute(f"create or replace table mart.{name} as select * from _complexity")
+            for level in wanted:
+                exports = con.execute(
+                    f"select year, exporter_iso3, product_code, value_usd from {_EXPORTS} "
+                    "where level = ?",
+                    [level],
+                ).df()
+                if exports.empty:
+                    continue
+                for name, frame in _level_year(exports, home_iso3, rca_threshold, level).items():
+                    _insert(con, name, frame)
         finally:
-            con.unregister("_complexity")
-        counts[f"mart.{name}"] = len(frame)
-    return counts
+            con.execute(f"drop table if exists {_EXPORTS}")
+    return {
+        f"mart.{name}": con.execute(f"select count(*) from mart.{name}").fetchall()[0][0]
+        for name in TABLES
+    }
+
+
+def _stage_exports(con: duckdb.DuckDBPyConnection, year: int, levels: list[int]) -> None:
+    """One year's exports by (level, exporter, product) in a temporary table: HS6 summed
+    over importers, HS4 summed from those; only positive totals (the others carry no
+    trade). One year at a time keeps DuckDB's aggregation to one year's groups."""
+    selects = {
+        6: "select 6 as level, * from hs6 where value_usd > 0",
+        4: "select 4 as level, * from hs4 where value_usd > 0",
+    }
+    final = "\n            union all\n            ".join(selects[level] for level in levels)
+    con.execute(
+        f"""
+        create or replace temp table {_EXPORTS} as
+        with hs6 as (
+            select
+                year,
+                exporter_iso3,
+                product_code,
+                sum(value_usd) as value_usd
+            from staging.stg_trade_flows_study
+            where hs_level = 6 and freq = 'A' and reported_by = 'reconciled' and year = ?
+            group by all
+        ),
+
+        hs4 as (
+            select year, exporter_iso3, left(product_code, 4) as product_code,
+                   sum(value_usd) as value_usd
+            from hs6
+            group by all
+        ),
+
+        final as (
+            {final}
+        )
+
+        select * from final
+        """,
+        [year],
+    )
+
+
+def _level_year(
+    exports: pd.DataFrame, home_iso3: str, rca_threshold: float, level: int
+) -> dict[str, pd.DataFrame]:
+    """The three marts' rows for one level and year of exports (one row per exporter and
+    product, positive values)."""
+    home = [home_iso3] if (exports["exporter_iso3"] == home_iso3).any() else []
+    try:
+        result = complexity(exports, COLS, rca_threshold=rca_threshold, locations=home,
+                            all_products=True)
+    except ValueError as exc:
+        raise ValueError(f"complexity marts at HS{level}: {exc}") from exc
+    countries = result.countries.rename(columns={"exporter_iso3": "iso3"})
+    cells = result.cells.assign(distance=1.0 - result.cells["density"])
+    frames = {
+        "complexity_countries": countries,
+        "complexity_products": result.products,
+        "home_product_space": cells,
+    }
+    return {
+        name: frames[name].assign(level=level)[list(TABLES[name])] for name in TABLES
+    }
+
+
+def _insert(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    con.register("_complexity_frame", frame)
+    try:
+        con.execute(f"insert into mart.{name} by name select * from _complexity_frame")
+    finally:
+        con.unregister("_complexity_frame")

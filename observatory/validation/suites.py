@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
-
-from collections.abc import Callable
 
 from observatory.validation.gate import SqlCheck, SuiteSpec, gx_expectations
 

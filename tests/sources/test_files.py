@@ -117,7 +117,8 @@ def test_wrong_encoding_html_page_and_missing_column_are_one_line_errors(
     path = files_workspace / "exports.csv"
     path.write_bytes(("\n".join(FRENCH_ROWS) + "\n").encode("cp1252"))
     # The header itself ("Année") is the first line with a cp1252 byte.
-    with pytest.raises(SourceError, match=r"exports.csv: line 1: not valid utf-8 \(byte b.\\xe9.\)"):
+    message = r"exports.csv: line 1: not valid utf-8 \(byte b.\\xe9.\)"
+    with pytest.raises(SourceError, match=message):
         list(client.read_chunks(path, declared))
     page = files_workspace / "page.csv"
     page.write_text("<!DOCTYPE html><html><body>Service unavailable</body></html>")

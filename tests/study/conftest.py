@@ -72,7 +72,8 @@ class StudyDb:
         )
 
     def add_tariffs(self, rows: Iterable[tuple[str, str, str, int, str, float]]) -> None:
-        """Tariffs: (importer_iso3, partner_iso3 ('W00' = MFN), regime, year, hs6, ad_valorem_pct)."""
+        """Tariffs: (importer_iso3, partner_iso3 ('W00' = MFN), regime, year, hs6,
+        ad_valorem_pct)."""
         self.con.executemany(
             "insert into core.tariffs by name select 'wits' as source, 'T' as release, "
             "'b' as batch_id, ? as importer_iso3, ? as partner_iso3, ? as regime, ? as year, "
