@@ -222,7 +222,7 @@ def _study_summary(outcome: dict[str, Any]) -> dict[str, Any]:
     version = outcome["version"]
     return {"study_id": version["study_id"], "new_version": version["new_version"],
             "previous_id": version["previous_id"], "changes": version["changes"],
-            "seconds": outcome["seconds"]}
+            "seconds": outcome["seconds"], "notes": outcome["notes"]}
 
 
 def publish_database(

@@ -52,14 +52,18 @@ def build_complexity_marts(
     home_iso3: str,
     rca_threshold: float,
     levels: Iterable[int] = LEVELS,
+    notes: list[str] | None = None,
 ) -> dict[str, int]:
     """Replace the three complexity marts for every study year (ops.run_parameters) at each
     product level in `levels` (4 and/or 6); returns {"mart.<table>": rows}.
 
+    A year whose exports the complexity indicators reject (fewer than 2 countries or
+    products, a country or product without any presence, a constant COI in a tiny world)
+    is skipped with a note appended to `notes` when a list is given; otherwise it raises.
+
     Raises:
-        ValueError: a level other than 4 or 6, or a year whose exports the complexity
-            indicators reject (fewer than 2 countries or products, a country or product
-            without any presence, e.g. with rca_threshold > 1), naming the level and year.
+        ValueError: a level other than 4 or 6, or (without `notes`) a rejected year,
+            naming the level and year.
     """
     given = tuple(levels)
     wanted = sorted(set(given))
@@ -82,7 +86,14 @@ def build_complexity_marts(
                 ).df()
                 if exports.empty:
                     continue
-                for name, frame in _level_year(exports, home_iso3, rca_threshold, level).items():
+                try:
+                    frames = _level_year(exports, home_iso3, rca_threshold, level)
+                except ValueError as exc:
+                    if notes is None:
+                        raise
+                    notes.append(f"{year}: {exc}; no complexity rows for that year and level")
+                    continue
+                for name, frame in frames.items():
                     _insert(con, name, frame)
         finally:
             con.execute(f"drop table if exists {_EXPORTS}")

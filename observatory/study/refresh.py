@@ -50,7 +50,8 @@ def apply_study_sql(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def refresh_study(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str) -> dict[str, Any]:
     """Recompute every study table from the flows in the warehouse; returns
-    {"tables": {table: rows}, "seconds": {step: seconds}, "version": {...}}.
+    {"tables": {table: rows}, "seconds": {step: seconds}, "version": {...},
+    "notes": [what was skipped and why]}.
 
     Needs `ops.run_parameters` (written by the run's prepare step) and the staging views.
     """
@@ -66,8 +67,9 @@ def refresh_study(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str) -> d
 
     started = time.perf_counter()
     write_study_parameters(con, cfg, run_id)
+    notes: list[str] = []
     build_complexity_marts(con, cfg.study.home, cfg.thresholds.rca,
-                           levels=cfg.analysis.complexity_levels)
+                           levels=cfg.analysis.complexity_levels, notes=notes)
     timed("complexity", started)
     for path in study_sql_files():
         started = time.perf_counter()
@@ -81,7 +83,7 @@ def refresh_study(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str) -> d
     timed("versions", started)
     for name in STUDY_TABLES:
         tables[f"mart.{name}"] = con.execute(f"select count(*) from mart.{name}").fetchall()[0][0]
-    return {"tables": tables, "seconds": seconds, "version": version}
+    return {"tables": tables, "seconds": seconds, "version": version, "notes": notes}
 
 
 # The tables a refresh writes (mart schema), in the order the report presents them.
