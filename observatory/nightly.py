@@ -283,8 +283,14 @@ def _with_report_dir(cfg: Config, directory: Path) -> Config:
 
 
 def report_paths(cfg: Config, langs: tuple[str, ...]) -> list[Path]:
-    names = {"fr": "index.html", "en": "index.en.html"}
-    return [cfg.report.dir / names[lang] for lang in langs]
+    """The reports a reader opens: the index, then the study report and workbook when the
+    published run refreshed the study."""
+    names = {"fr": ("index.html", "study.html", "study.xlsx"),
+             "en": ("index.en.html", "study.en.html", "study.en.xlsx")}
+    paths = [cfg.report.dir / names[lang][0] for lang in langs]
+    paths += [cfg.report.dir / name for lang in langs for name in names[lang][1:]
+              if (cfg.report.dir / name).is_file()]
+    return paths
 
 
 def run_status(inputs: list[pipeline.InputOutcome], published: bool) -> str:

@@ -1248,14 +1248,26 @@ def stage_publication(cfg: Config, run_id: str, fingerprint: str) -> Path:
 def render_reports(cfg: Config, snapshot_path: Path, langs: tuple[str, ...]) -> list[Path]:
     """Render the reports from a (read-only) published snapshot."""
     from observatory.report.render import render_report
+    from observatory.report.study_report import render_study_report
+    from observatory.report.workbook import STUDY_WORKBOOK_FILES, write_study_workbook
 
     con = duckdb.connect(str(snapshot_path), read_only=True)
     try:
-        return [
-            render_report(con, cfg.report.dir, lang=lang, top_n=cfg.thresholds.top_products,
-                          top_markets=cfg.thresholds.top_markets)
-            for lang in langs
-        ]
+        db.configure(con, cfg.warehouse)
+        paths = []
+        has_study = con.execute(
+            "select count(*) from ops.study_parameters").fetchall()[0][0] > 0
+        for lang in langs:
+            paths.append(render_report(con, cfg.report.dir, lang=lang,
+                                       top_n=cfg.thresholds.top_products,
+                                       top_markets=cfg.thresholds.top_markets))
+            if has_study:
+                book = STUDY_WORKBOOK_FILES[lang]
+                paths.append(write_study_workbook(con, cfg.report.dir / book, lang))
+                paths.append(render_study_report(con, cfg.report.dir, lang,
+                                                 top_n=cfg.analysis.top_opportunities,
+                                                 workbook_name=book))
+        return paths
     finally:
         con.close()
 

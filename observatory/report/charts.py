@@ -598,3 +598,124 @@ def scatter_svg(
         parts.append(_legend(groups, colours, XY_HEIGHT + 4))
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+# --- waterfall: how effects add up to a total --------------------------------------------
+
+WATERFALL_UP = BAR_ABOVE
+WATERFALL_DOWN = "#c26a00"
+WATERFALL_TOTAL = INK
+
+
+def waterfall_svg(
+    steps: Sequence[tuple[str, float]],
+    *,
+    title: str,
+    total_label: str | None = None,
+    value_format: Callable[[float], str] = _default_format,
+    tick_format: Callable[[float], str] | None = None,
+    description: str | None = None,
+    width: int = WIDTH,
+    chart_id: str | None = None,
+    css_class: str = "waterfall-chart",
+) -> Markup:
+    """A horizontal waterfall: each `(label, value)` step is a bar from the running sum of
+    the steps before it to the running sum after it, so that the bars add up visibly; with
+    `total_label`, a last bar from zero shows the sum of all steps.
+
+    Increases and decreases differ in colour and in class (`step up` / `step down`), the
+    total is drawn in ink; dotted connectors join consecutive bars. Text is escaped as in
+    `bar_chart_svg`, whose geometry this chart shares.
+    """
+    for label, value in steps:
+        _check_finite("waterfall_svg", label, value)
+    tick_format = tick_format or value_format
+    chart_id = _chart_id(chart_id, title, list(steps), total_label)
+
+    bars: list[tuple[str, float, float, str]] = []  # label, start, end, kind
+    running = 0.0
+    for label, value in steps:
+        bars.append((label, running, running + value, "up" if value >= 0 else "down"))
+        running += value
+    if total_label is not None:
+        bars.append((total_label, 0.0, running, "total"))
+
+    axis = _axis([0.0, *(edge for _, start, end, _ in bars for edge in (start, end))])
+    labels = [_shorten(label, LABEL_MAX_CHARS) for label, *_ in bars]
+    longest = max((len(label) for label in labels), default=0)
+    label_width = min(LABEL_WIDTH_MAX, max(LABEL_WIDTH_MIN, math.ceil(longest * CHAR_WIDTH) + 20))
+    plot_left = label_width + VALUE_WIDTH
+    plot_right = width - VALUE_WIDTH
+    if plot_right - plot_left < 100:
+        raise ValueError(f"waterfall_svg: width {width} leaves no room for the bars")
+    plot_top = TOP
+    plot_bottom = TOP + max(len(bars), 1) * (BAR_HEIGHT + BAR_GAP)
+    height = plot_bottom + AXIS_HEIGHT
+
+    def x(value: float) -> float:
+        return plot_left + (value - axis.low) / (axis.high - axis.low) * (plot_right - plot_left)
+
+    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+    if description is None:
+        description = "; ".join(
+            f"{label}: {value_format(end - start if kind != 'total' else end)}"
+            for label, start, end, kind in bars
+        )
+    parts: list[str] = [
+        f'<svg class="{escape(css_class)}" id="{escape(chart_id)}" role="img" '
+        f'viewBox="0 0 {width} {_num(height)}" width="{width}" height="{_num(height)}" '
+        f'aria-labelledby="{escape(title_id)} {escape(desc_id)}" '
+        f'font-size="12" preserveAspectRatio="xMinYMin meet">',
+        f'<title id="{escape(title_id)}">{escape(title)}</title>',
+        f'<desc id="{escape(desc_id)}">{escape(description)}</desc>',
+        '<g class="axis">',
+    ]
+    for tick in axis.ticks:
+        tx = _num(x(tick))
+        parts.append(
+            f'<line x1="{tx}" y1="{plot_top - 4}" x2="{tx}" y2="{plot_bottom}" '
+            f'stroke="{INK if tick == 0 else GRID}" stroke-width="1" />'
+        )
+        parts.append(
+            f'<text x="{tx}" y="{plot_bottom + 16}" text-anchor="middle" fill="{MUTED}">'
+            f"{escape(tick_format(tick))}</text>"
+        )
+    parts.append("</g>")
+    parts.append('<g class="bars">')
+    colours = {"up": WATERFALL_UP, "down": WATERFALL_DOWN, "total": WATERFALL_TOTAL}
+    for index, ((label, start, end, kind), short_label) in enumerate(
+        zip(bars, labels, strict=True)
+    ):
+        top = plot_top + index * (BAR_HEIGHT + BAR_GAP)
+        middle = _num(top + BAR_HEIGHT / 2 + 4)
+        left, right = sorted((x(start), x(end)))
+        shown = value_format(end if kind == "total" else end - start)
+        parts.append(f'<g class="bar-item"><title>{escape(label)}: {escape(shown)}</title>')
+        parts.append(
+            f'<text class="bar-label" x="{label_width - 8}" y="{middle}" text-anchor="end" '
+            f'fill="{INK}">{escape(short_label)}</text>'
+        )
+        parts.append(
+            f'<rect class="bar {"total" if kind == "total" else "step " + kind}" '
+            f'x="{_num(left)}" y="{_num(top)}" width="{_num(max(right - left, 0.5))}" '
+            f'height="{BAR_HEIGHT}" fill="{colours[kind]}" stroke="{INK}" stroke-width="0.5" />'
+        )
+        # The value sits at the end the bar moves to: right of a rise, left of a fall.
+        if end >= start:
+            value_x, anchor = _num(right + 5), "start"
+        else:
+            value_x, anchor = _num(left - 5), "end"
+        parts.append(
+            f'<text class="bar-value" x="{value_x}" y="{middle}" text-anchor="{anchor}" '
+            f'fill="{INK}" {HALO}>{escape(shown)}</text></g>'
+        )
+        if index + 1 < len(bars):
+            joint = _num(x(end))
+            parts.append(
+                f'<line class="connector" x1="{joint}" y1="{_num(top + BAR_HEIGHT)}" '
+                f'x2="{joint}" y2="{_num(top + BAR_HEIGHT + BAR_GAP)}" stroke="{MUTED}" '
+                f'stroke-width="1" stroke-dasharray="2 2" />'
+            )
+    parts.append("</g>")
+    parts.append("</svg>")
+    return Markup("".join(parts))

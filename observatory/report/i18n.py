@@ -198,6 +198,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "col_sample": {"fr": "Exemples", "en": "Sample"},
     "more_failures": {"fr": "… et {n} autres.", "en": "… and {n} more."},
     # --- Study report (study.html / study.en.html) --------------------------------------
+    "study_report_link": {
+        "fr": "Étude de l’offre exportable : compétitivité, marchés, potentiel, diversification",
+        "en": "Exportable-offer study: competitiveness, markets, potential, diversification",
+    },
     "study_title": {
         "fr": "Observatoire du Commerce Extérieur — étude de l’offre exportable",
         "en": "Foreign Trade Observatory — exportable offer study",
@@ -821,8 +825,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "wb_role": {"fr": "Rôle", "en": "Role"},
     "wb_units": {
         "fr": "Unités : valeurs en dollars des États-Unis courants (USD) ; les colonnes "
-        "« (%) » contiennent des fractions affichées en pourcentage, sauf les droits de "
-        "douane (« % ad valorem », en pourcentage) ; « points » : points de pourcentage.",
+        "«\u00a0(%)\u00a0» contiennent des fractions affichées en pourcentage, sauf les "
+        "droits de douane («\u00a0% ad valorem\u00a0», en pourcentage) ; «\u00a0points\u00a0» : "
+        "points de pourcentage.",
         "en": "Units: values in current US dollars (USD); “(%)” columns hold fractions shown "
         "as percentages, except tariffs (“% ad valorem”, in percent); “points”: percentage "
         "points.",
@@ -842,6 +847,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "wb_last_year_only": {
         "fr": "Dernière année seulement ({year}) : {total} lignes sur toutes les années.",
         "en": "Last year only ({year}): {total} rows over all years.",
+    },
+    "wb_home_trades_only": {
+        "fr": "Produits que le pays étudié exporte ou importe : {shown} lignes sur {total} "
+              "(la table complète est dans la base publiée).",
+        "en": "Products the home country exports or imports: {shown} rows out of {total} "
+              "(the full table is in the published database).",
     },
     "wb_home_and_top": {
         "fr": "Le pays étudié et les {n} premiers pays par ICE de chaque année et niveau.",

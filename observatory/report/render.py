@@ -474,8 +474,21 @@ def render_report(
         markets_chart=markets_chart,
         markets_chart_title=markets_chart_title,
         top_n=top_n,
+        study_link=_study_link(con, lang),
     )
     html = environment().get_template("rca_report.html.j2").render(context)
     path = Path(out_dir) / REPORT_FILES[lang]
     write_atomic(path, html)
     return path
+
+
+def _study_link(con: duckdb.DuckDBPyConnection, lang: str) -> str | None:
+    """The study report's file name when the database holds a study refresh."""
+    from observatory.report.study_report import STUDY_REPORT_FILES
+
+    rows = _fetch(con, "select count(*) from information_schema.tables "
+                       "where table_schema = 'ops' and table_name = 'study_parameters'")
+    if not rows or not rows[0][0]:
+        return None
+    rows = _fetch(con, "select count(*) from ops.study_parameters")
+    return STUDY_REPORT_FILES[lang] if rows and rows[0][0] else None

@@ -34,6 +34,8 @@ def configure(con: duckdb.DuckDBPyConnection, wh: WarehouseConfig) -> None:
     con.execute("set temp_directory = ?", [str(wh.temp_directory)])
     # Row order of a CSV scan must stay the file's order: quarantine cites line numbers.
     con.execute("set preserve_insertion_order = true")
+    # No progress bars in the job's output (logs, Prefect).
+    con.execute("set enable_progress_bar = false")
 
 
 def open_published(path: Path) -> duckdb.DuckDBPyConnection:

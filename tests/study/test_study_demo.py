@@ -109,3 +109,32 @@ def test_afcfta_openings_respect_their_definition(published) -> None:
     ).fetchall()
     assert rows
     assert all(party and share > 0.5 and rca >= 1 for _, party, share, rca in rows)
+
+
+def test_study_report_and_workbook_are_published_in_both_languages(published,
+                                                                   demo_run) -> None:
+    from openpyxl import load_workbook
+
+    cfg = demo_run["cfg"]
+    reports = cfg.report.dir
+    assert {str(reports / n) for n in ("study.html", "study.en.html", "study.xlsx",
+                                       "study.en.xlsx")} <= set(demo_run["summary"]
+                                                                ["report_paths"])
+    fr = (reports / "study.html").read_text(encoding="utf-8")
+    en = (reports / "study.en.html").read_text(encoding="utf-8")
+    assert '<html lang="fr"' in fr and '<html lang="en"' in en
+    for html in (fr, en):
+        # The charts analysts expect, inline, and the method notes.
+        for chart in ("chart-positioning", "chart-product-space", "chart-market-shares",
+                      "chart-cms"):
+            assert f'id="{chart}"' in html, chart
+        assert 'id="method-potential"' in html and "<script src" not in html
+        assert "mart.export_potential" in html  # every table names its mart
+    assert 'href="study.html"' in (reports / "index.html").read_text(encoding="utf-8")
+    book = load_workbook(reports / "study.en.xlsx", read_only=True)
+    assert {"product_competitiveness", "export_potential", "cms_decomposition",
+            "afcfta_openings", "diversification_opportunities"} <= set(book.sheetnames)
+    # A note row naming the table, then the header row with units.
+    units = " ".join(str(c.value) for row in book["export_potential"].iter_rows(
+        min_row=1, max_row=4) for c in row if c.value)
+    assert "USD" in units
