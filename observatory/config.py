@@ -135,6 +135,18 @@ class PotentialConfig:
 
 
 @dataclass(frozen=True)
+class WatchConfig:
+    min_value_usd: float
+    share_drop_pts: float
+    competitor_gain_pts: float
+    demand_contraction_pct: float
+    top_products: int
+    deadline_days: int
+    rasff_spike_ratio: float
+    rasff_spike_min: int
+
+
+@dataclass(frozen=True)
 class ReportConfig:
     dir: Path
     language: str
@@ -154,6 +166,7 @@ class Config:
     thresholds: Thresholds
     analysis: AnalysisConfig
     potential: PotentialConfig
+    watch: WatchConfig
     baci: BaciSourceConfig
     comtrade: ComtradeSourceConfig
     eping: EpingSourceConfig
@@ -191,6 +204,10 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
                   "world_growth": (int, float), "demand_growth": str,
                   "demand_growth_cap": (int, float), "tariff_elasticity": (int, float),
                   "actual_years": int},
+    "watch": {"min_value_usd": (int, float), "share_drop_pts": (int, float),
+              "competitor_gain_pts": (int, float), "demand_contraction_pct": (int, float),
+              "top_products": int, "deadline_days": int, "rasff_spike_ratio": (int, float),
+              "rasff_spike_min": int},
     "sources.baci": {"enabled": bool, "paths": list},
     "sources.comtrade": {"enabled": bool, "endpoint": str, "freq": str, "reporters": list,
                          "partners": list, "commodities": list, "flows": list,
@@ -328,6 +345,7 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
         raise ConfigError("thresholds.mirror_band_high: must be above mirror_band_low")
     analysis = _analysis(s["analysis"], first, last)
     potential = _potential(s["potential"])
+    watch = _watch(s["watch"])
     baci = s["sources.baci"]
     for i, pattern in enumerate(baci["paths"]):
         if not isinstance(pattern, str) or not pattern:
@@ -368,6 +386,7 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
         ),
         analysis=analysis,
         potential=potential,
+        watch=watch,
         baci=BaciSourceConfig(enabled=baci["enabled"], paths=tuple(baci["paths"])),
         comtrade=comtrade,
         eping=_eping(s["sources.eping"], known, priority),
@@ -526,7 +545,9 @@ def _analysis(body: dict[str, Any], first: int, last: int) -> AnalysisConfig:
     for key, year in (("cms_base_year", base), ("cms_end_year", end)):
         if not first <= year <= last:
             raise ConfigError(f"analysis.{key}: {year} is outside the study years {first}..{last}")
-    if base >= end:
+    # A one-year study has no change to decompose (the CMS table stays empty); otherwise
+    # the end year must follow the base year.
+    if base >= end and first != last:
         raise ConfigError(f"analysis.cms_end_year: {end} must be after cms_base_year {base}")
     levels = body["complexity_levels"]
     if not levels or any(isinstance(v, bool) or v not in (4, 6) for v in levels) \
@@ -556,3 +577,20 @@ def _potential(body: dict[str, Any]) -> PotentialConfig:
         world_growth=float(body["world_growth"]), demand_growth=body["demand_growth"],
         demand_growth_cap=float(body["demand_growth_cap"]),
         tariff_elasticity=float(body["tariff_elasticity"]), actual_years=body["actual_years"])
+
+
+def _watch(body: dict[str, Any]) -> WatchConfig:
+    for key in ("share_drop_pts", "competitor_gain_pts", "demand_contraction_pct",
+                "top_products", "rasff_spike_ratio", "rasff_spike_min"):
+        _positive(f"watch.{key}", body[key])
+    for key in ("min_value_usd", "deadline_days"):
+        if body[key] < 0:
+            raise ConfigError(f"watch.{key}: must be 0 or more")
+    if body["demand_contraction_pct"] >= 100:
+        raise ConfigError("watch.demand_contraction_pct: must be below 100")
+    return WatchConfig(
+        min_value_usd=float(body["min_value_usd"]), share_drop_pts=float(body["share_drop_pts"]),
+        competitor_gain_pts=float(body["competitor_gain_pts"]),
+        demand_contraction_pct=float(body["demand_contraction_pct"]),
+        top_products=body["top_products"], deadline_days=body["deadline_days"],
+        rasff_spike_ratio=float(body["rasff_spike_ratio"]), rasff_spike_min=body["rasff_spike_min"])

@@ -87,7 +87,7 @@ def _decompose(con: duckdb.DuckDBPyConnection, home_exports: pd.DataFrame,
     empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
         COLUMNS, ["int64", "int64", "string", "string", "float64", "float64"], strict=True)})
     years = set(world_imports["year"])
-    if home_exports.empty or not {base, end} <= years:
+    if base >= end or home_exports.empty or not {base, end} <= years:
         return empty
     cols = {"time": "year", "prod": "k", "market": "j", "val": "value"}
     result = constant_market_share(home_exports, world_imports, base=base, final=end,

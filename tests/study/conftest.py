@@ -5,6 +5,7 @@ insert flows and tariffs."""
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,8 @@ class StudyDb:
         self.path = folder / "study.duckdb"
         shutil.copy(template, self.path)
         self.con = duckdb.connect(str(self.path))
+        # The date the watch counts deadlines from (ops.watch_parameters.as_of).
+        self.as_of = date(2026, 11, 29)
 
     def configure(self, **keys: Any) -> Any:
         """Write the configuration (committed defaults, `keys` replacing top-level keys by
@@ -58,6 +61,9 @@ class StudyDb:
              cfg.thresholds.rca],
         )
         write_study_parameters(self.con, cfg, "test")
+        from observatory.watch.refresh import write_watch_parameters
+
+        write_watch_parameters(self.con, cfg, "test", self.as_of)
         return cfg
 
     def add_flows(self, rows: Iterable[tuple[int, str, str, str, float]],

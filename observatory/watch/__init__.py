@@ -1,0 +1,1 @@
+"""Strategic and regulatory watch of the priority markets: indicators, alerts, digest."""
