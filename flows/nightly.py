@@ -16,7 +16,7 @@ from prefect.cache_policies import NONE
 
 from observatory import pipeline
 from observatory.config import load_config
-from observatory.nightly import Steps, publish_database, run_nightly, run_study
+from observatory.nightly import Steps, publish_database, run_nightly, run_refresh
 from observatory.runsummary import markdown_summary
 
 # Deterministic stages never retry; reading source files and publishing (I/O) do.
@@ -53,6 +53,7 @@ def ingest_regulatory_file(ingest_one, cfg, run_id, path):  # type: ignore[no-un
     return ingest_one(cfg, run_id, path)
 build_marts = task(name="build_marts", cache_policy=NONE)(pipeline.build_marts)
 refresh_study = task(name="refresh_study", cache_policy=NONE)(pipeline.refresh_study)
+refresh_watch = task(name="refresh_watch", cache_policy=NONE)(pipeline.refresh_watch)
 render_reports = task(name="render_reports", cache_policy=NONE)(pipeline.render_reports)
 publish_warehouse = task(
     name="publish_database", cache_policy=NONE, retries=1, retry_delay_seconds=5,
@@ -97,6 +98,7 @@ def nightly(config_path: str | None = None, langs: list[str] | None = None) -> d
         ingest_regulatory_file=ingest_regulatory_file,
         build_marts=build_marts,
         refresh_study=refresh_study,
+        refresh_watch=refresh_watch,
         render_reports=render_reports,
         publish_database=publish_warehouse,
     )
@@ -108,25 +110,29 @@ def nightly(config_path: str | None = None, langs: list[str] | None = None) -> d
     return summary
 
 
-def _study_run_name() -> str:
+def _refresh_run_name() -> str:
     from prefect.runtime import flow_run
 
     cfg = load_config(flow_run.parameters.get("config_path"))
-    return (f"study-{cfg.study.home}-{cfg.study.first_year}-{cfg.study.last_year}"
+    what = "-".join(flow_run.parameters.get("what") or ["study", "watch"])
+    return (f"{what}-{cfg.study.home}-{cfg.study.first_year}-{cfg.study.last_year}"
             f"-{cfg.path.name}")
 
 
-@flow(name="study", flow_run_name=_study_run_name, log_prints=True)
-def study(config_path: str | None = None, langs: list[str] | None = None) -> dict[str, Any]:
-    """The exportable-offer study refresh alone, on the data already in the warehouse."""
+@flow(name="refresh", flow_run_name=_refresh_run_name, log_prints=True)
+def refresh(config_path: str | None = None, what: list[str] | None = None,
+            langs: list[str] | None = None) -> dict[str, Any]:
+    """The study and/or watch refresh alone (`what`: "study", "watch"), on the data already
+    in the warehouse, then reports and publish."""
     cfg = load_config(config_path)
     steps = Steps(prepare_warehouse=prepare_warehouse, build_marts=build_marts,
-                  refresh_study=refresh_study, render_reports=render_reports,
-                  publish_database=publish_warehouse)
-    summary = run_study(cfg, steps=steps, langs=tuple(langs) if langs else None)
+                  refresh_study=refresh_study, refresh_watch=refresh_watch,
+                  render_reports=render_reports, publish_database=publish_warehouse)
+    summary = run_refresh(cfg, tuple(what or ("study", "watch")), steps=steps,
+                          langs=tuple(langs) if langs else None)
     create_markdown_artifact(
-        key="study-summary", markdown=markdown_summary(summary),
-        description=f"Study refresh {summary['run_id']}",
+        key="refresh-summary", markdown=markdown_summary(summary),
+        description=f"Refresh ({summary['kind']}) {summary['run_id']}",
     )
     return summary
 

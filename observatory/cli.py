@@ -13,9 +13,13 @@ COMMANDS_HELP = {
     "nightly": "run the nightly job: ingest, validate, transform, indicators, report, publish",
     "study": "refresh the exportable-offer study alone on the data already loaded, then "
              "report and publish",
+    "watch": "refresh the market watch alone (indicators, alerts, digest) on the data "
+             "already loaded, then report and publish",
     "demo": "write the embedded demo data (synthetic, real formats) and run the nightly job",
     "status": "show the last runs, freshness per source and the validation outcome",
     "sql": "run a read-only SQL query against the published database",
+    "report": "render the reports again from the published database (all, or one market's "
+              "watch page)",
     "ingest": "ingest one input outside the nightly job (validated and published the same way)",
 }
 
@@ -29,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
                                          "or ./observatory.toml)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    for name in ("nightly", "study", "demo"):
+    for name in ("nightly", "study", "watch", "demo"):
         p = sub.add_parser(name, help=COMMANDS_HELP[name], description=COMMANDS_HELP[name])
         p.add_argument("--lang", action="append", choices=["fr", "en"],
                        help="report language (repeatable; default: report.language)")
@@ -50,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="report language (repeatable; default: report.language)")
 
     sub.add_parser("status", help=COMMANDS_HELP["status"], description=COMMANDS_HELP["status"])
+
+    p = sub.add_parser("report", help=COMMANDS_HELP["report"],
+                       description=COMMANDS_HELP["report"])
+    p.add_argument("--market", action="append", metavar="ISO3",
+                   help="only this priority market's watch page (repeatable)")
+    p.add_argument("--lang", action="append", choices=["fr", "en"],
+                   help="report language (repeatable; default: report.language)")
 
     p = sub.add_parser("sql", help=COMMANDS_HELP["sql"], description=COMMANDS_HELP["sql"])
     p.add_argument("query", help="one SELECT statement")
@@ -81,6 +92,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         out = (sqlshell.format_csv if args.format == "csv" else sqlshell.format_table)(
             columns, rows)
         sys.stdout.write(out)
+        return 0
+    if args.command == "report":
+        from observatory import pipeline
+
+        langs = tuple(dict.fromkeys(args.lang)) if args.lang else (cfg.report.language,)
+        for path in pipeline.render_published_reports(cfg, langs, markets=args.market):
+            print(f"Report: {path}")
         return 0
     if args.command == "status":
         from observatory.status import status_lines
@@ -119,19 +137,20 @@ def _nightly(args: argparse.Namespace, cfg: object) -> int:
 
     assert isinstance(cfg, Config)
     langs = tuple(dict.fromkeys(args.lang)) if args.lang else None
-    study = args.command == "study"
+    what = (args.command,) if args.command in ("study", "watch") else None
     if args.without_prefect:
-        from observatory.nightly import run_nightly, run_study
+        from observatory.nightly import run_nightly, run_refresh
 
-        summary = (run_study if study else run_nightly)(cfg, langs=langs)
+        summary = (run_refresh(cfg, what, langs=langs) if what
+                   else run_nightly(cfg, langs=langs))
     else:
         _prefect_defaults()
         # The CLI is a launcher for the flow; the flow itself only imports the package.
-        from flows.nightly import nightly
-        from flows.nightly import study as study_flow
+        from flows.nightly import nightly, refresh
 
-        summary = (study_flow if study else nightly)(
-            config_path=str(cfg.path), langs=list(langs) if langs else None)
+        lang_list = list(langs) if langs else None
+        summary = (refresh(config_path=str(cfg.path), what=list(what), langs=lang_list)
+                   if what else nightly(config_path=str(cfg.path), langs=lang_list))
     print("\n".join(console_lines(summary)))
     for path in summary["report_paths"]:
         print(f"Report: {path}")

@@ -10,7 +10,7 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,11 @@ def run_nightly(
     steps: Steps | None = None,
     langs: tuple[str, ...] | None = None,
     run_id: str | None = None,
+    as_of: date | None = None,
 ) -> dict[str, Any]:
-    """ingest → validate → transform → indicators → report → publish; returns the summary."""
+    """ingest → validate → transform → indicators (marts, study, watch) → report → publish;
+    returns the summary. `as_of`: the date the watch counts deadlines from (default today,
+    UTC)."""
     steps = steps or Steps()
     run_id = run_id or pipeline.new_run_id()
     langs = langs or (cfg.report.language,)
@@ -90,7 +93,7 @@ def run_nightly(
                 merge(cfg, outcome)
             else:
                 outcome.status = "rejected"
-        _conclude(cfg, steps, run_id, prepared, inputs, verdicts, langs, summary)
+        _conclude(cfg, steps, run_id, prepared, inputs, verdicts, langs, summary, as_of)
     return summary
 
 
@@ -107,6 +110,7 @@ def run_file_ingest(
     *,
     steps: Steps | None = None,
     langs: tuple[str, ...] | None = None,
+    as_of: date | None = None,
 ) -> dict[str, Any]:
     """`observatory ingest file`: one analyst's file through the same gate, then publish."""
     steps = steps or Steps()
@@ -145,7 +149,7 @@ def run_file_ingest(
                 merge(cfg, outcome)
             else:
                 outcome.status = "rejected"
-        _conclude(cfg, steps, run_id, prepared, [outcome], verdicts, langs, summary)
+        _conclude(cfg, steps, run_id, prepared, [outcome], verdicts, langs, summary, as_of)
     return summary
 
 
@@ -158,18 +162,22 @@ def _conclude(
     verdicts: list[pipeline.BatchVerdict],
     langs: tuple[str, ...],
     summary: dict[str, Any],
+    as_of: date | None,
 ) -> None:
     """Indicators, report and publish when what would be published changed; then the run
     summary."""
     summary["inputs"] = [asdict(i) for i in inputs]
     summary["validation"] = [asdict(v) for v in verdicts]
-    fingerprint = pipeline.publication_fingerprint(cfg, prepared["ref_fingerprint"])
+    as_of = as_of or datetime.now(UTC).date()
+    summary["as_of"] = as_of.isoformat()
+    fingerprint = pipeline.publication_fingerprint(cfg, prepared["ref_fingerprint"], as_of)
     current = publish.published_fingerprint(cfg.warehouse.published)
     if fingerprint == current:
         summary.update(published=False, reason="inputs and models unchanged")
     else:
         summary["marts"] = steps.build_marts(cfg)
         summary["study"] = _study_summary(steps.refresh_study(cfg, run_id))
+        summary["watch"] = _watch_summary(steps.refresh_watch(cfg, run_id, as_of))
         summary.update(steps.publish_database(cfg, run_id, fingerprint, langs,
                                               steps.render_reports))
     summary["published_path"] = str(cfg.warehouse.published)
@@ -181,31 +189,39 @@ def _conclude(
     )
 
 
-def run_study(
+def run_refresh(
     cfg: Config,
+    what: tuple[str, ...] = ("study", "watch"),
     *,
     steps: Steps | None = None,
     langs: tuple[str, ...] | None = None,
     run_id: str | None = None,
+    as_of: date | None = None,
 ) -> dict[str, Any]:
-    """`observatory study`: the study refresh alone on the data already in the warehouse
-    (marts, study, report, publish), without ingesting anything."""
+    """`observatory study` (what = ("study",)) and `observatory watch` (("watch",)): a
+    refresh alone on the data already in the warehouse, then reports and publish; nothing
+    is ingested."""
     steps = steps or Steps()
     run_id = run_id or pipeline.new_run_id()
     langs = langs or (cfg.report.language,)
+    as_of = as_of or datetime.now(UTC).date()
     summary: dict[str, Any] = {
-        "run_id": run_id, "kind": "study",
+        "run_id": run_id, "kind": " + ".join(what),
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "config": str(cfg.path), "home": cfg.study.home,
-        "years": [cfg.study.first_year, cfg.study.last_year],
+        "years": [cfg.study.first_year, cfg.study.last_year], "as_of": as_of.isoformat(),
     }
     with publish.run_lock(cfg.warehouse.work), pipeline.run_database(cfg):
         prepared = steps.prepare_warehouse(cfg, run_id)
         summary["abandoned_batches"] = prepared["abandoned_batches"]
         summary["inputs"], summary["validation"] = [], []
-        summary["marts"] = steps.build_marts(cfg)
-        summary["study"] = _study_summary(steps.refresh_study(cfg, run_id))
-        fingerprint = pipeline.publication_fingerprint(cfg, prepared["ref_fingerprint"])
+        summary["marts"] = steps.build_marts(cfg)  # the watch reads them too (mirror flags)
+        if "study" in what:
+            summary["study"] = _study_summary(steps.refresh_study(cfg, run_id))
+        if "watch" in what:
+            summary["watch"] = _watch_summary(steps.refresh_watch(cfg, run_id, as_of))
+        fingerprint = pipeline.publication_fingerprint(cfg, prepared["ref_fingerprint"],
+                                                       as_of)
         summary.update(steps.publish_database(cfg, run_id, fingerprint, langs,
                                               steps.render_reports))
         summary["published_path"] = str(cfg.warehouse.published)
@@ -215,6 +231,11 @@ def run_study(
         summary["summary_path"] = str(
             pipeline.finish_run(cfg, run_id, summary["status"], summary))
     return summary
+
+
+def _watch_summary(outcome: dict[str, Any]) -> dict[str, Any]:
+    """What the run summary keeps of a watch refresh: alerts raised/cleared/open, seconds."""
+    return {"alerts": outcome["alerts"], "seconds": outcome["seconds"]}
 
 
 def _study_summary(outcome: dict[str, Any]) -> dict[str, Any]:
@@ -271,6 +292,7 @@ class Steps:
     )
     build_marts: Callable[..., dict[str, int]] = pipeline.build_marts
     refresh_study: Callable[..., dict[str, Any]] = pipeline.refresh_study
+    refresh_watch: Callable[..., dict[str, Any]] = pipeline.refresh_watch
     render_reports: Callable[..., list[Path]] = pipeline.render_reports
     publish_database: Callable[..., dict[str, Any]] = publish_database
 
@@ -283,10 +305,11 @@ def _with_report_dir(cfg: Config, directory: Path) -> Config:
 
 
 def report_paths(cfg: Config, langs: tuple[str, ...]) -> list[Path]:
-    """The reports a reader opens: the index, then the study report and workbook when the
-    published run refreshed the study."""
-    names = {"fr": ("index.html", "study.html", "study.xlsx"),
-             "en": ("index.en.html", "study.en.html", "study.en.xlsx")}
+    """The reports a reader opens: the index, then the study report and workbook and the
+    watch's index and digest when the published run refreshed them."""
+    names = {"fr": ("index.html", "study.html", "study.xlsx", "watch.html", "digest.html"),
+             "en": ("index.en.html", "study.en.html", "study.en.xlsx", "watch.en.html",
+                    "digest.en.html")}
     paths = [cfg.report.dir / names[lang][0] for lang in langs]
     paths += [cfg.report.dir / name for lang in langs for name in names[lang][1:]
               if (cfg.report.dir / name).is_file()]

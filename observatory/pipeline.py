@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -1053,6 +1053,7 @@ def merge_eping_batch(cfg: Config, outcome: InputOutcome) -> int:
 def ingest_feed(cfg: Config, run_id: str, feed: Any) -> InputOutcome:
     """Read one configured feed (size limits, no entity expansion), land its items as JSON
     and load them into raw; a refused feed is a failed input with its one-line reason."""
+    from observatory.sources.feeds.client import is_remote, local_path
     from observatory.sources.feeds.resources import read_feed
 
     try:
@@ -1061,6 +1062,8 @@ def ingest_feed(cfg: Config, run_id: str, feed: Any) -> InputOutcome:
         return InputOutcome("feeds", feed.name, "failed", message=str(exc))
     text = items.to_json(orient="records", date_format="iso", force_ascii=False)
     sha = hashlib.sha256(text.encode()).hexdigest()
+    # A local feed is demo data when it carries the demo marker (or its README.txt does).
+    synthetic = not is_remote(feed.url) and is_synthetic(local_path(feed.url))
     landed = cfg.warehouse.raw_dir / "feeds" / feed.name / f"{sha[:16]}.json"
     landed.parent.mkdir(parents=True, exist_ok=True)
     landed.write_text(text, encoding="utf-8")
@@ -1070,12 +1073,13 @@ def ingest_feed(cfg: Config, run_id: str, feed: Any) -> InputOutcome:
         settled = ledger.find_settled(con, source, fingerprint)
         if settled is not None:
             return InputOutcome(source, feed.name, "unchanged", settled.batch_id, sha[:12],
-                                previous_status=settled.status)
+                                is_synthetic=synthetic, previous_status=settled.status)
         batch_id = f"feed:{feed.name}:{sha[:12]}"
         ledger.start_batch(con, batch_id=batch_id, run_id=run_id, source=source,
                            release=sha[:12], period=None, file_name=feed.name,
                            file_path=str(landed), file_sha256=sha,
-                           file_fingerprint=fingerprint, parameters={"url": str(feed.url)})
+                           file_fingerprint=fingerprint, parameters={"url": str(feed.url)},
+                           is_synthetic=synthetic)
         frames = (("feed_items", items.assign(batch_id=batch_id,
                                               line_number=range(1, len(items) + 1))),
                   ("feed_item_hs", matches.assign(batch_id=batch_id)))
@@ -1085,7 +1089,7 @@ def ingest_feed(cfg: Config, run_id: str, feed: Any) -> InputOutcome:
         ledger.update_batch(con, batch_id, status="loaded", rows_read=len(items),
                             message=message)
     return InputOutcome(source, feed.name, "loaded", batch_id, sha[:12],
-                        rows_read=len(items), message=message)
+                        rows_read=len(items), is_synthetic=synthetic, message=message)
 
 
 def validate_feed_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> BatchVerdict:
@@ -1151,8 +1155,10 @@ def merge_baci_batch(cfg: Config, outcome: InputOutcome) -> int:
 # ------------------------------------------------------------------------------- indicators
 
 
-def publication_fingerprint(cfg: Config, ref_fingerprint: str) -> str:
-    """What the published database would hold: merged batches, parameters, models, ref."""
+def publication_fingerprint(cfg: Config, ref_fingerprint: str,
+                            as_of: date | None = None) -> str:
+    """What the published database would hold: merged batches, parameters, models, ref,
+    and the watch's date (deadlines count from it, so a new day republishes the watch)."""
     with work_db(cfg) as con:
         batches = [r[0] for r in con.execute(
             "select batch_id from ops.load_ledger where status in ('merged', 'published') "
@@ -1164,6 +1170,8 @@ def publication_fingerprint(cfg: Config, ref_fingerprint: str) -> str:
         "rca_threshold": cfg.thresholds.rca,
         "analysis": asdict(cfg.analysis),
         "potential": asdict(cfg.potential),
+        "watch": asdict(cfg.watch),
+        "as_of": as_of.isoformat() if as_of else None,
         "mirror_band": [cfg.thresholds.mirror_band_low, cfg.thresholds.mirror_band_high],
         "hs_concordance": [str(p) for p in cfg.hs_concordance.tables]
                           + [cfg.hs_concordance.weights],
@@ -1230,6 +1238,17 @@ def refresh_study(cfg: Config, run_id: str) -> dict[str, Any]:
         return refresh(con, cfg, run_id)
 
 
+def refresh_watch(cfg: Config, run_id: str, as_of: date) -> dict[str, Any]:
+    """The watch refresh (observatory.watch.refresh) on the working database: watch marts,
+    alerts, digest. The study's parameters are (re)written first: the watch reads them."""
+    from observatory.study.refresh import write_study_parameters
+    from observatory.watch.refresh import refresh_watch as refresh
+
+    with work_db(cfg) as con:
+        write_study_parameters(con, cfg, run_id)
+        return refresh(con, cfg, run_id, as_of)
+
+
 # ---------------------------------------------------------------------------------- publish
 
 
@@ -1245,8 +1264,25 @@ def stage_publication(cfg: Config, run_id: str, fingerprint: str) -> Path:
     return publish.snapshot(cfg.warehouse.work, cfg.warehouse.published, run_id)
 
 
-def render_reports(cfg: Config, snapshot_path: Path, langs: tuple[str, ...]) -> list[Path]:
-    """Render the reports from a (read-only) published snapshot."""
+def render_published_reports(cfg: Config, langs: tuple[str, ...],
+                             markets: list[str] | None = None) -> list[Path]:
+    """`observatory report`: render the reports again from the published database, into
+    report.dir (every report; with `markets`, only those markets' watch pages)."""
+    from observatory.errors import ConfigError
+
+    for market in markets or ():
+        if market not in cfg.study.priority_markets:
+            raise ConfigError(f"--market {market}: not one of study.priority_markets "
+                              f"({', '.join(cfg.study.priority_markets)})")
+    cfg.report.dir.mkdir(parents=True, exist_ok=True)
+    db.open_published(cfg.warehouse.published).close()  # a clear error when there is none
+    return render_reports(cfg, cfg.warehouse.published, langs, markets=markets)
+
+
+def render_reports(cfg: Config, snapshot_path: Path, langs: tuple[str, ...],
+                   markets: list[str] | None = None) -> list[Path]:
+    """Render the reports from a (read-only) published snapshot: the index, the study report
+    and workbook, the watch pages (with `markets`: only those markets' watch pages)."""
     from observatory.report.render import render_report
     from observatory.report.study_report import render_study_report
     from observatory.report.workbook import STUDY_WORKBOOK_FILES, write_study_workbook
@@ -1257,6 +1293,12 @@ def render_reports(cfg: Config, snapshot_path: Path, langs: tuple[str, ...]) -> 
         paths = []
         has_study = con.execute(
             "select count(*) from ops.study_parameters").fetchall()[0][0] > 0
+        if markets:
+            from observatory.report.watch_report import render_watch_reports
+
+            for lang in langs:
+                paths += render_watch_reports(con, cfg.report.dir, lang, markets=markets)
+            return paths
         for lang in langs:
             paths.append(render_report(con, cfg.report.dir, lang=lang,
                                        top_n=cfg.thresholds.top_products,
@@ -1267,9 +1309,18 @@ def render_reports(cfg: Config, snapshot_path: Path, langs: tuple[str, ...]) -> 
                 paths.append(render_study_report(con, cfg.report.dir, lang,
                                                  top_n=cfg.analysis.top_opportunities,
                                                  workbook_name=book))
+            if _has_watch(con):
+                from observatory.report.watch_report import render_watch_reports
+
+                paths += render_watch_reports(con, cfg.report.dir, lang)
         return paths
     finally:
         con.close()
+
+
+def _has_watch(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the database holds a watch refresh (its parameters row)."""
+    return bool(con.execute("select count(*) from ops.watch_parameters").fetchall()[0][0])
 
 
 def finish_run(cfg: Config, run_id: str, status: str, summary: dict[str, Any]) -> Path:

@@ -35,16 +35,23 @@ def shared_real(*parts: str) -> Path:
 
 
 def write_config(folder: Path, *, baci_paths: list[str] | None = None,
-                 **study: Any) -> Path:
-    """A configuration whose every path lives in `folder`, from the committed defaults."""
+                 demo_feed: bool = False, **study: Any) -> Path:
+    """A configuration whose every path lives in `folder`, from the committed defaults.
+
+    The committed `[feeds.demo_market_news]` is kept only with `demo_feed=True`: it reads the
+    feed `observatory demo` writes, which other folders do not have (a missing feed is a
+    failed input, unlike a demo glob that matches nothing)."""
+    import re
+
     text = (REPO / "observatory.toml").read_text(encoding="utf-8")
+    if not demo_feed:
+        text = re.sub(r"(?ms)^\[feeds\.demo_market_news[\].].*?(?=^\[(?!feeds\.demo_market_news))",
+                      "", text)
     path = folder / "observatory.toml"
     if baci_paths is not None:
         quoted = ", ".join(f'"{p}"' for p in baci_paths)
         text = text.replace('paths = ["data/demo/baci/BACI_*.zip"]', f"paths = [{quoted}]")
     for key, value in study.items():
-        import re
-
         if isinstance(value, (list, tuple)):
             rendered = "[" + ", ".join(f'"{v}"' if isinstance(v, str) else str(v)
                                        for v in value) + "]"
@@ -89,10 +96,12 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory, demo_archive: Path) -> di
     folder = tmp_path_factory.mktemp("demo_run")
     (folder / "inputs").mkdir()
     shutil.copy(demo_archive, folder / "inputs" / demo_archive.name)
-    # The regulatory demo files where the configuration's defaults look for them.
+    # The regulatory demo files (and the demo feed) where the configuration's defaults look
+    # for them.
     generate_regulatory_demo(folder / "data" / "demo", today=DEMO_TODAY)
-    cfg = load_config(write_config(folder, baci_paths=["inputs/BACI_*.zip"]))
-    summary = run_nightly(cfg, langs=("fr", "en"))
+    cfg = load_config(write_config(folder, baci_paths=["inputs/BACI_*.zip"], demo_feed=True))
+    # The watch counts comment deadlines from the regulatory demo's "today".
+    summary = run_nightly(cfg, langs=("fr", "en"), as_of=DEMO_TODAY)
     return {"cfg": cfg, "summary": summary, "archive": demo_archive}
 
 

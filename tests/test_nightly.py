@@ -90,7 +90,9 @@ def test_top_markets_rank_the_home_country_exports(demo_run: dict[str, Any]) -> 
 def test_report_is_written_and_labelled_as_demo_data(demo_run: dict[str, Any]) -> None:
     paths = [Path(p) for p in demo_run["summary"]["report_paths"]]
     assert [p.name for p in paths] == ["index.html", "index.en.html", "study.html",
-                                       "study.xlsx", "study.en.html", "study.en.xlsx"]
+                                       "study.xlsx", "watch.html", "digest.html",
+                                       "study.en.html", "study.en.xlsx", "watch.en.html",
+                                       "digest.en.html"]
     french = paths[0].read_text(encoding="utf-8")
     english = paths[1].read_text(encoding="utf-8")
     assert "Données de démonstration (synthétiques)" in french

@@ -10,6 +10,12 @@ The trade looks like trade: exporters' product scopes grow with their size and f
 own specialisation, partners are drawn by a gravity-like rule (size, same region), values are
 log-normal, flows persist from year to year with growth noise and some entry and exit, and
 the home country's real specialisations (`profiles.SPECIALISATIONS`) are its largest flows.
+
+On top of that noise, the last year carries the moves the market watch is built to catch,
+planted explicitly (`profiles.PLANTED_EVENTS`, applied by `_plant_events`): the home country
+losing share to a competitor in one priority market, and a priority market's demand for one of
+its products contracting. The year before is only touched if the home country's flow of an
+event is missing or small there (`_ensure_event_flows`; not the case with the default seed).
 """
 
 from __future__ import annotations
@@ -22,7 +28,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from observatory.demo.profiles import SIZES_BN, SPECIALISATIONS
+from observatory.demo.profiles import (
+    PLANTED_EVENTS,
+    SIZES_BN,
+    SPECIALISATIONS,
+    PlantedEvent,
+)
 from observatory.errors import ReferenceDataError
 from observatory.reference.countries import build_countries
 from observatory.reference.hs import build_hs_nomenclature
@@ -61,12 +72,19 @@ def generate_demo(
     countries = _pick_countries(rng, n_countries, home_iso3, must_include)
     products = _pick_products(rng, n_products, home_iso3)
     flows = _base_flows(rng, countries, products, home_iso3)
+    events = _usable_events(PLANTED_EVENTS.get(home_iso3, ()), countries, products)
+    previous = flows
     archive = Path(out_dir) / "baci" / f"BACI_HS22_{version}.zip"
     archive.parent.mkdir(parents=True, exist_ok=True)
     tmp = archive.with_name(archive.name + ".tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for index, year in enumerate(years):
-            flows = flows if index == 0 else _next_year(rng, flows, countries)
+            if index > 0:
+                previous, flows = flows, _next_year(rng, flows, countries)
+            if index == len(years) - 2:
+                flows = _ensure_event_flows(flows, events, countries, products, home_iso3)
+            if index == len(years) - 1 and index > 0:
+                flows = _plant_events(flows, previous, events, countries, products, home_iso3)
             _write(zf, f"BACI_HS22_Y{year}_{version}.csv",
                    _year_csv(rng, flows, year, countries, products))
         _write(zf, f"country_codes_{version}.csv", _country_csv(countries))
@@ -199,6 +217,71 @@ def _next_year(rng: np.random.Generator, flows: pd.DataFrame,
     both = pd.concat([survivors, new])
     return both.groupby(["i", "j", "p"], as_index=False).agg(
         value_usd=("value_usd", "sum"), unit_value=("unit_value", "first"))
+
+
+def _usable_events(events: Iterable[PlantedEvent], countries: pd.DataFrame,
+                   products: pd.DataFrame) -> list[PlantedEvent]:
+    """The events whose market, gainer and product are in this demo (a small demo built with
+    other countries or products simply plants fewer)."""
+    iso = set(countries["iso3"])
+    codes = set(products["hs_code"])
+    return [e for e in events if e.market in iso and e.product in codes
+            and (e.gainer is None or e.gainer in iso)]
+
+
+def _pair_mask(flows: pd.DataFrame, market: int, product: int) -> pd.Series:
+    return (flows["j"] == market) & (flows["p"] == product)
+
+
+def _ensure_event_flows(flows: pd.DataFrame, events: list[PlantedEvent],
+                        countries: pd.DataFrame, products: pd.DataFrame,
+                        home: str) -> pd.DataFrame:
+    """The year before the last: the home country's flow of each event exists and weighs at
+    least half an average main market of that specialisation, so the move has something to
+    act on whatever the seed (random exits can remove any flow)."""
+    country_index = {code: i for i, code in enumerate(countries["iso3"])}
+    product_index = {code: i for i, code in enumerate(products["hs_code"])}
+    flows = flows.copy()
+    for event in events:
+        h, j, p = country_index[home], country_index[event.market], product_index[event.product]
+        annual, markets = SPECIALISATIONS[home][event.product]
+        floor = annual / (2 * len(markets))
+        row = (flows["i"] == h) & _pair_mask(flows, j, p)
+        if not row.any():
+            flows = pd.concat([flows, pd.DataFrame(
+                {"i": [h], "j": [j], "p": [p], "value_usd": [floor],
+                 "unit_value": [float(np.exp(7.5))]})], ignore_index=True)
+        elif flows.loc[row, "value_usd"].sum() < floor:
+            flows.loc[row, "value_usd"] = floor
+    return flows
+
+
+def _plant_events(flows: pd.DataFrame, previous: pd.DataFrame, events: list[PlantedEvent],
+                  countries: pd.DataFrame, products: pd.DataFrame,
+                  home: str) -> pd.DataFrame:
+    """The last year's flows with each event's market and product replaced by the planted
+    move against the previous year (see `profiles.PlantedEvent`)."""
+    country_index = {code: i for i, code in enumerate(countries["iso3"])}
+    product_index = {code: i for i, code in enumerate(products["hs_code"])}
+    for event in events:
+        h, j, p = country_index[home], country_index[event.market], product_index[event.product]
+        planted = previous[_pair_mask(previous, j, p)].copy()
+        is_home = planted["i"] == h
+        home_before = float(planted.loc[is_home, "value_usd"].sum())
+        planted["value_usd"] *= event.market_factor
+        planted.loc[is_home, "value_usd"] = home_before * event.home_factor
+        if event.gainer is not None:
+            g = country_index[event.gainer]
+            taken = home_before * (event.market_factor - event.home_factor)
+            if (planted["i"] == g).any():
+                planted.loc[planted["i"] == g, "value_usd"] += taken
+            else:
+                unit_value = float(planted.loc[is_home, "unit_value"].iloc[0])
+                planted = pd.concat([planted, pd.DataFrame(
+                    {"i": [g], "j": [j], "p": [p], "value_usd": [taken],
+                     "unit_value": [unit_value]})], ignore_index=True)
+        flows = pd.concat([flows[~_pair_mask(flows, j, p)], planted], ignore_index=True)
+    return flows
 
 
 def _year_csv(rng: np.random.Generator, flows: pd.DataFrame, year: int,

@@ -6,9 +6,14 @@ Specialisations of Morocco (Office des Changes / UN Comtrade, orders of magnitud
 years, USD): phosphate rock, phosphoric acid and fertilisers (OCP), cars (Renault Tanger,
 Stellantis Kenitra) and wiring harnesses, fresh tomatoes and citrus, fish (octopus, sardines),
 apparel. Each entry: HS6 → (annual exports in USD, main markets).
+
+`PLANTED_EVENTS` are the moves the demo is built to show in its last year: the market watch
+must raise its trade alerts on them (README, "Market watch"; `[watch]` thresholds).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 SPECIALISATIONS: dict[str, dict[str, tuple[float, tuple[str, ...]]]] = {
     "MAR": {
@@ -30,6 +35,46 @@ SPECIALISATIONS: dict[str, dict[str, tuple[float, tuple[str, ...]]]] = {
         "620462": (0.55e9, ("ESP", "FRA", "GBR", "NLD")),
         "610910": (0.3e9, ("ESP", "FRA", "ITA", "DEU")),
     },
+}
+
+
+
+@dataclass(frozen=True)
+class PlantedEvent:
+    """A move in one market and product, planted in the demo's last year against the year
+    before (`generate._plant_events`).
+
+    In the last year every supplier of `product` to `market` ships its previous-year value
+    times `market_factor` (new entrants and exits of that year are undone, so the move is
+    exactly the planted one), except the home country, which ships `home_factor` times its
+    previous-year value, and `gainer` (a watched competitor), which also takes over what the
+    home country lost against the market: `(market_factor - home_factor)` times the home's
+    previous-year value. With `market_factor = 1` the market's imports are unchanged, so the
+    home country's share falls by `(1 - home_factor)` times its previous share and the gainer's
+    rises by as much.
+    """
+
+    rules: tuple[str, ...]  # the watch alerts it is built to trigger
+    market: str  # importer, ISO3 (a priority market)
+    product: str  # HS6, one of the home country's specialisations
+    home_factor: float
+    market_factor: float = 1.0
+    gainer: str | None = None  # exporter ISO3 (a watched competitor)
+
+
+PLANTED_EVENTS: dict[str, tuple[PlantedEvent, ...]] = {
+    "MAR": (
+        # Wiring harnesses in France: Morocco's shipments down 30 %, Türkiye takes them over;
+        # France's imports unchanged. Morocco's 2023 share there is about 37 %: its share falls
+        # by about 11 points and Türkiye's rises by as much (thresholds: 2 points each).
+        PlantedEvent(rules=("share_drop", "competitor_gain"), market="FRA",
+                     product="854430", home_factor=0.70, gainer="TUR"),
+        # Brazil's imports of monoammonium phosphate (MAP) from every supplier down 35 %
+        # (threshold: 15 %); Morocco ships close to 0.9 billion USD of it there in 2023
+        # (alerts need 1 million), and its share does not move.
+        PlantedEvent(rules=("demand_contraction",), market="BRA", product="310540",
+                     home_factor=0.65, market_factor=0.65),
+    ),
 }
 
 # Rough merchandise exports (USD bn, recent years) of major traders, to make big economies

@@ -1,9 +1,12 @@
 """Demo regulatory data in the sources' real formats: an ePing search answer (JSON), a RASFF
-portal export (CSV) and a WITS tariff answer (SDMX-JSON), built so the watch has something
-to find: notifications from priority markets on the home country's top products, some with
-a comment deadline in the coming weeks; RASFF incidents on its fish and fresh produce and on
-its competitors'; MFN and preferential tariffs on its top products. Deterministic for a given
-seed and `today`. Everything carries the demo marker and is labelled synthetic downstream.
+portal export (CSV), a WITS tariff answer (SDMX-JSON) and an RSS feed of market news
+(`demo.feeds`), built so the watch has something to find: notifications from priority markets
+on the home country's top products, some with a comment deadline in the coming weeks (alerts
+`new_notification` and `deadline`); RASFF incidents over several years on its fish and fresh
+produce and on its competitors', with a planted spike on its cephalopods this year (alert
+`rasff_spike`, see RASFF_SPIKE); MFN and preferential tariffs on its top products.
+Deterministic for a given seed and `today`. Everything carries the demo marker and is labelled
+synthetic downstream.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from observatory.demo.feeds import write_demo_feed
 from observatory.demo.profiles import SPECIALISATIONS
 from observatory.reference.countries import build_countries
 from observatory.reference.hs import build_hs_nomenclature
@@ -54,17 +58,29 @@ RASFF_PRODUCTS = {
     "cephalopods and products thereof": ("frozen octopus", "frozen cuttlefish"),
     "fruits and vegetables": ("tomatoes", "mandarins", "clementines", "peppers"),
 }
-RASFF_ORIGINS = {"Morocco": 14, "Spain": 9, "Türkiye": 12, "Egypt": 10, "Tunisia": 3}
+# Notifications per origin (ISO3; named as RASFF names them). The home country's count
+# includes its planted spike (RASFF_SPIKE), its other notifications fall in the other groups.
+HOME_RASFF_COUNT = 14
+COMPETITOR_RASFF = {"ESP": 9, "TUR": 12, "EGY": 10, "TUN": 3}
+# The spike the demo is built to show (alert `rasff_spike`): the home country's notifications in
+# one product group, by calendar year counted back from `today`'s (0 = this year). 5 this year
+# against 1 in each of the three years before: 5 >= watch.rasff_spike_min (3) and 5 >= 2 x 1
+# (watch.rasff_spike_ratio x the average of the years before).
+RASFF_SPIKE = ("cephalopods and products thereof", {0: 5, 1: 1, 2: 1, 3: 1})
+# Other notifications are spread over the last RASFF_YEARS calendar years.
+RASFF_YEARS = 4
 NOTIFIERS = ("France", "Spain", "Italy", "Netherlands", "Germany", "Belgium")
 
 
 def generate_regulatory_demo(out_dir: Path, *, today: date, seed: int = 20260101,
                              home_iso3: str = "MAR") -> dict[str, Path]:
+    """Write the regulatory demo files under `out_dir` (eping/, rasff/, tariffs/, feeds/) and
+    return their paths by folder."""
     rng = np.random.default_rng(seed)
     out: dict[str, Path] = {}
     for folder, name, text in (
         ("eping", "demo_eping_notifications.json", _eping(today, home_iso3)),
-        ("rasff", "demo_rasff_export.csv", _rasff(rng, today)),
+        ("rasff", "demo_rasff_export.csv", _rasff(rng, today, home_iso3)),
         ("tariffs", "demo_wits_tariffs.json", _tariffs(rng, home_iso3, today.year - 1)),
     ):
         path = Path(out_dir) / folder / name
@@ -72,6 +88,7 @@ def generate_regulatory_demo(out_dir: Path, *, today: date, seed: int = 20260101
         path.write_text(text, encoding="utf-8")
         (path.parent / "README.txt").write_text(README, encoding="utf-8")
         out[folder] = path
+    out["feeds"] = write_demo_feed(out_dir, today=today)
     return out
 
 
@@ -118,32 +135,53 @@ def _eping_item(ident: int, area: str, symbol: str, member: str, distributed: da
     }
 
 
-def _rasff(rng: np.random.Generator, today: date) -> str:
+def _rasff(rng: np.random.Generator, today: date, home: str) -> str:
+    """RASFF notifications over several calendar years up to `today`: the home country's
+    planted spike (RASFF_SPIKE), then random ones for it and its competitors."""
+    names = build_countries().set_index("iso3")["name_en"]
+    spike_category, spike_years = RASFF_SPIKE
+    planned: list[tuple[str, str, date]] = []  # (origin ISO3, category, date)
+    for back, count in sorted(spike_years.items()):
+        planned += [(home, spike_category, _date_in_year(rng, today, back, k, count))
+                    for k in range(count)]
+    home_others = max(0, HOME_RASFF_COUNT - len(planned))
+    origins = {home: home_others, **{o: n for o, n in COMPETITOR_RASFF.items() if o != home}}
+    for origin, count in origins.items():
+        categories = [c for c in RASFF_PRODUCTS if origin != home or c != spike_category]
+        for _ in range(count):
+            category = categories[int(rng.integers(len(categories)))]
+            back = int(rng.integers(RASFF_YEARS))
+            planned.append((origin, category, _date_in_year(rng, today, back, 0, 1)))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["reference", "category", "type", "subject", "date", "notifying_country",
                      "classification", "risk_decision", "distribution", "forAttention",
                      "forFollowUp", "operator", "origin", "hazards", "year", "week"])
-    number = 0
-    categories = list(RASFF_PRODUCTS)
-    for origin, count in RASFF_ORIGINS.items():
-        for _ in range(count):
-            number += 1
-            category = categories[int(rng.integers(len(categories)))]
-            product = RASFF_PRODUCTS[category][int(rng.integers(len(RASFF_PRODUCTS[category])))]
-            hazard = RASFF_HAZARDS[category][int(rng.integers(len(RASFF_HAZARDS[category])))]
-            when = today - timedelta(days=int(rng.integers(3, 700)))
-            notifier = NOTIFIERS[int(rng.integers(len(NOTIFIERS)))]
-            classification = ("border rejection notification" if rng.random() < 0.5
-                              else "alert notification")
-            writer.writerow([
-                f"{when.year}.{9000 + number}", category, "food",
-                f"{hazard} in {product} from {origin}",
-                f"{when.isoformat()} 10:00:00.000000", notifier, classification,
-                "serious" if rng.random() < 0.6 else "not serious", "", "", "",
-                f"{notifier},{origin}", origin, hazard, when.year, when.isocalendar()[1],
-            ])
+    for number, (origin_iso3, category, when) in enumerate(planned, start=1):
+        origin = names[origin_iso3]
+        product = RASFF_PRODUCTS[category][int(rng.integers(len(RASFF_PRODUCTS[category])))]
+        hazard = RASFF_HAZARDS[category][int(rng.integers(len(RASFF_HAZARDS[category])))]
+        notifier = NOTIFIERS[int(rng.integers(len(NOTIFIERS)))]
+        classification = ("border rejection notification" if rng.random() < 0.5
+                          else "alert notification")
+        writer.writerow([
+            f"{when.year}.{9000 + number}", category, "food",
+            f"{hazard} in {product} from {origin}",
+            f"{when.isoformat()} 10:00:00.000000", notifier, classification,
+            "serious" if rng.random() < 0.6 else "not serious", "", "", "",
+            f"{notifier},{origin}", origin, hazard, when.year, when.isocalendar()[1],
+        ])
     return buffer.getvalue()
+
+
+def _date_in_year(rng: np.random.Generator, today: date, back: int, k: int, n: int) -> date:
+    """A date in the calendar year `back` years before `today`'s, never after `today`: this
+    year, the k-th of n dates spread from 1 January to `today`; earlier years, a random day."""
+    year = today.year - back
+    start = date(year, 1, 1)
+    if back == 0:
+        return start + timedelta(days=(today - start).days * (k + 1) // (n + 1))
+    return start + timedelta(days=int(rng.integers(0, (date(year, 12, 31) - start).days + 1)))
 
 
 def _tariffs(rng: np.random.Generator, home: str, year: int) -> str:

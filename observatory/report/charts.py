@@ -719,3 +719,88 @@ def waterfall_svg(
     parts.append("</g>")
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+# --- columns: a short time series (one vertical bar per period) ----------------------------
+
+COLUMN_HEIGHT = 260
+COLUMN_LEFT = 72  # room for the value ticks
+COLUMN_TOP = 28  # room for the value written above the tallest column
+COLUMN_BOTTOM = 28  # the period labels
+COLUMN_WIDTH_MAX = 56
+
+
+def column_chart_svg(
+    items: Sequence[tuple[str, float]],
+    *,
+    title: str,
+    value_format: Callable[[float], str] = _default_format,
+    tick_format: Callable[[float], str] | None = None,
+    description: str | None = None,
+    width: int = WIDTH,
+    chart_id: str | None = None,
+    css_class: str = "column-chart",
+) -> Markup:
+    """A vertical bar chart, one column per `(label, value)` item in the given order (e.g.
+    a market's imports by year), each with its value written above it (below, for a
+    negative value) and a `<title>` tooltip. Text is escaped as in `bar_chart_svg`; values
+    must be finite."""
+    for label, value in items:
+        _check_finite("column_chart_svg", label, value)
+    tick_format = tick_format or value_format
+    chart_id = _chart_id(chart_id, title, list(items))
+    values = [float(value) for _, value in items]
+    axis = _axis([0.0, *values])
+    left, right = COLUMN_LEFT, width - XY_RIGHT
+    top, bottom = COLUMN_TOP, COLUMN_HEIGHT - COLUMN_BOTTOM
+    if right - left < 100:
+        raise ValueError(f"column_chart_svg: width {width} leaves no room for the columns")
+
+    def y(value: float) -> float:
+        return bottom - (value - axis.low) / (axis.high - axis.low) * (bottom - top)
+
+    slot = (right - left) / max(len(items), 1)
+    column = min(COLUMN_WIDTH_MAX, slot * 0.7)
+    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+    if description is None:
+        description = "; ".join(f"{label}: {value_format(value)}" for label, value in items)
+    parts: list[str] = [
+        f'<svg class="{escape(css_class)}" id="{escape(chart_id)}" role="img" '
+        f'viewBox="0 0 {width} {COLUMN_HEIGHT}" width="{width}" height="{COLUMN_HEIGHT}" '
+        f'aria-labelledby="{escape(title_id)} {escape(desc_id)}" '
+        f'font-size="12" preserveAspectRatio="xMinYMin meet">',
+        f'<title id="{escape(title_id)}">{escape(title)}</title>',
+        f'<desc id="{escape(desc_id)}">{escape(description)}</desc>',
+        '<g class="axis">',
+    ]
+    for tick in axis.ticks:
+        ty = _num(y(tick))
+        parts.append(
+            f'<line x1="{left}" y1="{ty}" x2="{right}" y2="{ty}" '
+            f'stroke="{INK if tick == 0 else GRID}" stroke-width="1" />'
+        )
+        parts.append(
+            f'<text class="tick y-tick" x="{left - 6}" y="{_num(y(tick) + 4)}" '
+            f'text-anchor="end" fill="{MUTED}">{escape(tick_format(tick))}</text>'
+        )
+    parts.append("</g>")
+    parts.append('<g class="columns">')
+    zero = y(0.0)
+    for index, ((label, _), value) in enumerate(zip(items, values, strict=True)):
+        middle = left + slot * (index + 0.5)
+        upper, lower = sorted((zero, y(value)))
+        shown = value_format(value)
+        value_y = upper - 5 if value >= 0 else lower + 14
+        parts.append(
+            f'<g class="column-item"><title>{escape(label)}: {escape(shown)}</title>'
+            f'<rect class="column" x="{_num(middle - column / 2)}" y="{_num(upper)}" '
+            f'width="{_num(column)}" height="{_num(max(lower - upper, 0.5))}" '
+            f'fill="{BAR_ABOVE}" stroke="{INK}" stroke-width="0.5" />'
+            f'<text class="column-value" x="{_num(middle)}" y="{_num(value_y)}" '
+            f'text-anchor="middle" fill="{INK}" {HALO}>{escape(shown)}</text>'
+            f'<text class="column-label" x="{_num(middle)}" y="{_num(bottom + 18)}" '
+            f'text-anchor="middle" fill="{INK}">{escape(_shorten(label, 12))}</text></g>'
+        )
+    parts.append("</g>")
+    parts.append("</svg>")
+    return Markup("".join(parts))

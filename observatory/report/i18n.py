@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
@@ -859,6 +859,392 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The home country and the top {n} countries by ECI of each year and level.",
     },
     "wb_generated_at": {"fr": "Généré le", "en": "Generated"},
+    # --- Market watch (watch.html, market-<ISO3>.html, digest.html) -----------------------
+    "watch_report_link": {
+        "fr": "Veille des marchés prioritaires : parts de marché, concurrents, réglementation, "
+        "alertes",
+        "en": "Priority market watch: market shares, competitors, regulation, alerts",
+    },
+    "watch_title": {
+        "fr": "Observatoire du Commerce Extérieur — veille des marchés prioritaires",
+        "en": "Foreign Trade Observatory — priority market watch",
+    },
+    "market_page_title": {"fr": "Veille du marché : {market}", "en": "Market watch: {market}"},
+    "digest_title": {
+        "fr": "Veille des marchés — ce qui a changé",
+        "en": "Market watch — what changed",
+    },
+    "watch_as_of": {"fr": "Date de la veille", "en": "Watch date"},
+    "watch_run": {"fr": "Exécution", "en": "Run"},
+    "watch_vintages": {"fr": "Données :", "en": "Data:"},
+    "watch_validation_failed": {
+        "fr": "{n} contrôles en échec",
+        "en": "{n} checks failed",
+    },
+    "watch_details": {"fr": "(détails en fin de page)", "en": "(details at the end of the page)"},
+    "watch_nav_label": {"fr": "Pages de la veille", "en": "Watch pages"},
+    "watch_nav_index": {"fr": "Marchés prioritaires", "en": "Priority markets"},
+    "watch_nav_digest": {"fr": "Ce qui a changé", "en": "What changed"},
+    "watch_nav_supply": {"fr": "Offre exportable", "en": "Exportable supply"},
+    "watch_digest_pointer": {
+        "fr": "Ce qui a changé depuis la dernière exécution publiée : nouvelles données, "
+        "notifications, alertes levées et closes, plus forts mouvements.",
+        "en": "What changed since the last published run: new data, notifications, alerts "
+        "raised and cleared, largest moves.",
+    },
+    "watch_markets_title": {"fr": "Marchés prioritaires", "en": "Priority markets"},
+    "watch_markets_intro": {
+        "fr": "Part du pays dans les importations du marché pour les produits (SH6) qu’il y "
+        "exporte, alertes ouvertes, notifications dont le délai de commentaires approche et "
+        "exportations concernées par des notifications ouvertes.",
+        "en": "The home country’s share of the market’s imports of the products (HS6) it "
+        "exports there, open alerts, notifications whose comment deadline is near and exports "
+        "under open notifications.",
+    },
+    "watch_no_markets": {
+        "fr": "Aucun marché prioritaire : ops.study_markets ne contient aucun marché de rôle "
+        "« priority » et les tables de la veille sont vides.",
+        "en": "No priority market: ops.study_markets holds no market with the role "
+        "‘priority’ and the watch tables are empty.",
+    },
+    "watch_eu": {"fr": "UE", "en": "EU"},
+    "card_home_share": {"fr": "Part du pays ({period})", "en": "Home share ({period})"},
+    "card_share_change": {
+        "fr": "Variation depuis {previous} (points)",
+        "en": "Change since {previous} (points)",
+    },
+    "card_home_exports": {"fr": "Exportations du pays", "en": "Home exports"},
+    "card_open_alerts": {"fr": "Alertes ouvertes", "en": "Open alerts"},
+    "card_due_soon": {
+        "fr": "Notifications à commenter bientôt",
+        "en": "Notifications due soon",
+    },
+    "card_value_at_stake": {
+        "fr": "Exportations sous notifications ouvertes",
+        "en": "Exports under open notifications",
+    },
+    "label_count": {"fr": "{label} : {n}", "en": "{label}: {n}"},
+    "watch_chart_title": {
+        "fr": "Variation de la part du pays par marché prioritaire (points)",
+        "en": "Change in the home country’s share by priority market (points)",
+    },
+    "watch_chart_note": {
+        "fr": "Part dans les importations du marché des produits que le pays y exporte, "
+        "dernière année contre la précédente.",
+        "en": "Share of the market’s imports of the products the home country exports there, "
+        "last year against the one before.",
+    },
+    "watch_alerts_by_kind": {"fr": "Alertes ouvertes par type", "en": "Open alerts by kind"},
+    "alert_counts_caption": {
+        "fr": "Alertes ouvertes par marché et par règle",
+        "en": "Open alerts by market and rule",
+    },
+    "rule_share_drop": {"fr": "Recul de part", "en": "Share drop"},
+    "rule_competitor_gain": {"fr": "Gain d’un concurrent", "en": "Competitor gain"},
+    "rule_demand_contraction": {"fr": "Contraction de la demande", "en": "Demand contraction"},
+    "rule_new_notification": {"fr": "Nouvelle notification", "en": "New notification"},
+    "rule_deadline": {"fr": "Délai de commentaires", "en": "Comment deadline"},
+    "rule_rasff_spike": {"fr": "Pic RASFF", "en": "RASFF spike"},
+    "level_hs6": {"fr": "SH6", "en": "HS6"},
+    "level_hs4": {"fr": "SH4", "en": "HS4"},
+    "level_sector": {"fr": "secteur", "en": "sector"},
+    "role_home": {"fr": "pays étudié", "en": "home country"},
+    "role_competitor": {"fr": "concurrent", "en": "competitor"},
+    "role_market": {"fr": "Ensemble des fournisseurs", "en": "All suppliers"},
+    # Market page
+    "market_totals_note": {
+        "fr": "Part calculée sur les {n} produits (SH6) que le pays exporte vers {market}.",
+        "en": "Share computed over the {n} products (HS6) the home country exports to "
+        "{market}.",
+    },
+    "moves_title": {"fr": "Mouvements de parts de marché", "en": "Market share moves"},
+    "moves_intro": {
+        "fr": "Part du pays dans les importations du marché et son rang parmi les "
+        "fournisseurs (1 = premier), classés par variation absolue décroissante.",
+        "en": "The home country’s share of the market’s imports and its rank among suppliers "
+        "(1 = largest), ranked by decreasing absolute change.",
+    },
+    "moves_chart_title": {
+        "fr": "Les {n} plus fortes variations de part du pays en {market}, {previous}–{period} "
+        "(points, SH6)",
+        "en": "The {n} largest changes in the home country’s share in {market}, "
+        "{previous}–{period} (points, HS6)",
+    },
+    "moves_caption": {
+        "fr": "Parts du pays par {level}, {previous} → {period}",
+        "en": "Home shares by {level}, {previous} → {period}",
+    },
+    "rolling_title": {
+        "fr": "Douze derniers mois contre les douze précédents (données mensuelles)",
+        "en": "Last twelve months against the twelve before (monthly data)",
+    },
+    "col_home_share_prev": {"fr": "Part avant (%)", "en": "Share before (%)"},
+    "col_home_rank": {"fr": "Rang (avant → après)", "en": "Rank (before → after)"},
+    "col_suppliers": {"fr": "Fournisseurs", "en": "Suppliers"},
+    "col_mirror_flag": {"fr": "Données miroir", "en": "Mirror data"},
+    "mirror_consistent": {"fr": "cohérentes", "en": "consistent"},
+    "mirror_mirror_higher": {"fr": "miroir plus élevé", "en": "mirror higher"},
+    "mirror_mirror_lower": {"fr": "miroir plus faible", "en": "mirror lower"},
+    "mirror_exporter_only": {"fr": "déclaration du pays seule", "en": "exporter only"},
+    "mirror_mirror_only": {"fr": "déclaration du marché seule", "en": "mirror only"},
+    "mirror_none": {"fr": "non comparé", "en": "not compared"},
+    "competitors_title": {
+        "fr": "Concurrents : qui gagne ce que le pays perd",
+        "en": "Competitors: who gains what the home country loses",
+    },
+    "competitors_intro": {
+        "fr": "Parts des fournisseurs suivis dans les importations du marché des produits (SH6) "
+        "que le pays y exporte.",
+        "en": "The watched suppliers’ shares of the market’s imports of the products (HS6) "
+        "the home country exports there.",
+    },
+    "suppliers_chart_title": {
+        "fr": "Variation des parts des fournisseurs en {market}, {previous}–{period} (points)",
+        "en": "Change in suppliers’ shares in {market}, {previous}–{period} (points)",
+    },
+    "suppliers_caption": {
+        "fr": "Parts des fournisseurs suivis, {previous} → {period}",
+        "en": "Shares of the watched suppliers, {previous} → {period}",
+    },
+    "col_supplier": {"fr": "Fournisseur", "en": "Supplier"},
+    "col_role": {"fr": "Rôle", "en": "Role"},
+    "col_share_prev": {"fr": "Part avant (%)", "en": "Share before (%)"},
+    "col_share": {"fr": "Part (%)", "en": "Share (%)"},
+    "col_gains_products": {
+        "fr": "Produits gagnés quand le pays recule",
+        "en": "Products gained as home loses",
+    },
+    "gains_caption": {
+        "fr": "Produits où un concurrent gagne des parts pendant que le pays en perd, "
+        "{previous} → {period}",
+        "en": "Products where a competitor gains share while the home country loses it, "
+        "{previous} → {period}",
+    },
+    "gains_none": {
+        "fr": "Aucun concurrent suivi ne gagne de parts sur un produit où le pays en perd.",
+        "en": "No watched competitor gains share in a product where the home country loses it.",
+    },
+    "col_competitor": {"fr": "Concurrent", "en": "Competitor"},
+    "col_competitor_share": {"fr": "Part du concurrent (%)", "en": "Competitor share (%)"},
+    "col_competitor_gain_pts": {
+        "fr": "Gain du concurrent (points)",
+        "en": "Competitor gain (points)",
+    },
+    "col_home_change_pts": {
+        "fr": "Variation du pays (points)",
+        "en": "Home change (points)",
+    },
+    "demand_title": {"fr": "Demande du marché", "en": "Market demand"},
+    "demand_chart_title": {
+        "fr": "Importations de {market} des produits exportés par le pays",
+        "en": "{market}’s imports of the products the home country exports",
+    },
+    "demand_chart_note": {
+        "fr": "Produits (SH6) que le pays exporte vers le marché la dernière année, toutes "
+        "origines confondues.",
+        "en": "Products (HS6) the home country exports to the market in the last year, from "
+        "every origin.",
+    },
+    "demand_caption": {
+        "fr": "Importations du marché par {level} en {year}",
+        "en": "Market imports by {level} in {year}",
+    },
+    "col_imports_prev": {"fr": "Année précédente (USD)", "en": "Previous year (USD)"},
+    "col_growth": {"fr": "Variation annuelle (%)", "en": "Year-on-year change (%)"},
+    "col_trend_cagr": {"fr": "Tendance (TCAM, %)", "en": "Trend (CAGR, %)"},
+    "prices_title": {"fr": "Positionnement prix", "en": "Price positioning"},
+    "prices_intro": {
+        "fr": "Valeurs unitaires (USD par tonne) du pays, de ses concurrents et de l’ensemble "
+        "des fournisseurs du marché ; un rapport au pays de 1,20 signifie 20 % plus cher que "
+        "le pays.",
+        "en": "Unit values (USD per metric ton) of the home country, its competitors and all "
+        "the market’s suppliers; a ratio to home of 1.20 means 20% dearer than the home "
+        "country.",
+    },
+    "prices_caption": {
+        "fr": "Valeurs unitaires en {year} (produits dont les quantités sont connues)",
+        "en": "Unit values in {year} (products with known quantities)",
+    },
+    "col_value": {"fr": "Valeur (USD)", "en": "Value (USD)"},
+    "col_quantity_t": {"fr": "Quantité (t)", "en": "Quantity (t)"},
+    "col_unit_value": {"fr": "Valeur unitaire (USD/t)", "en": "Unit value (USD/t)"},
+    "col_relative_home": {"fr": "Rapport au pays", "en": "Ratio to home"},
+    "col_relative_market": {"fr": "Rapport au marché", "en": "Ratio to market"},
+    "tariffs_title": {"fr": "Marges préférentielles", "en": "Tariff preference margins"},
+    "tariffs_intro": {
+        "fr": "Droit appliqué au pays et à chaque concurrent (préférentiel s’il existe, sinon "
+        "NPF) ; marge positive : avantage du pays.",
+        "en": "Tariff faced by the home country and by each competitor (preferential if any, "
+        "else MFN); a positive margin is an advantage for the home country.",
+    },
+    "tariffs_caption": {
+        "fr": "Droits appliqués par {market} et marges préférentielles",
+        "en": "Tariffs applied by {market} and preference margins",
+    },
+    "tariffs_none": {
+        "fr": "Aucun droit de douane n’est chargé pour {market} : les marges préférentielles "
+        "ne peuvent pas être calculées.",
+        "en": "No tariffs are loaded for {market}: preference margins cannot be computed.",
+    },
+    "col_tariff_year": {"fr": "Année des droits", "en": "Tariff year"},
+    "col_competitor_tariff": {
+        "fr": "Droit appliqué au concurrent (%)",
+        "en": "Competitor’s tariff (%)",
+    },
+    "mirror_title": {"fr": "Qualité des données miroir", "en": "Mirror data quality"},
+    "mirror_intro": {
+        "fr": "Comparaison des exportations déclarées par le pays et des importations déclarées "
+        "par le marché (produit par produit).",
+        "en": "The home country’s declared exports against the market’s declared imports "
+        "(product by product).",
+    },
+    "mirror_caption": {
+        "fr": "Produits (SH6) par indicateur de qualité miroir, {period}",
+        "en": "Products (HS6) by mirror-quality flag, {period}",
+    },
+    "regulation_title": {"fr": "Exposition réglementaire", "en": "Regulatory exposure"},
+    "regulation_intro": {
+        "fr": "Notifications OMC (ePing) applicables au marché, dans l’ordre de priorité de la "
+        "veille : notifications ouvertes dont le délai de commentaires tombe dans les {days} "
+        "jours d’abord, puis par valeur en jeu.",
+        "en": "WTO notifications (ePing) that apply to the market, in the watch’s priority "
+        "order: open notifications whose comment deadline falls within {days} days first, then "
+        "by value at stake.",
+    },
+    "notifications_caption": {
+        "fr": "Notifications ePing applicables à {market}",
+        "en": "ePing notifications applying to {market}",
+    },
+    "notifications_none": {
+        "fr": "Aucune notification ePing ne s’applique à {market}.",
+        "en": "No ePing notification applies to {market}.",
+    },
+    "col_priority": {"fr": "Priorité", "en": "Priority"},
+    "col_symbol": {"fr": "Cote", "en": "Symbol"},
+    "col_area": {"fr": "Domaine", "en": "Area"},
+    "col_notification_title": {"fr": "Objet", "en": "Title"},
+    "col_hs_codes": {"fr": "Codes SH notifiés", "en": "HS codes notified"},
+    "col_value_at_stake": {"fr": "Valeur en jeu (USD)", "en": "Value at stake (USD)"},
+    "col_share_of_exports": {
+        "fr": "Part des exportations vers le marché (%)",
+        "en": "Share of exports to the market (%)",
+    },
+    "col_distributed": {"fr": "Diffusée le", "en": "Distributed"},
+    "col_deadline": {"fr": "Fin des commentaires", "en": "Comment deadline"},
+    "col_days_left": {"fr": "Jours restants", "en": "Days left"},
+    "deadline_passed": {"fr": "échu", "en": "passed"},
+    "top_product_tag": {"fr": "produit phare", "en": "top product"},
+    "scopes_title": {
+        "fr": "Règlements de l’UE : MACF (CBAM) et déforestation (RDUE)",
+        "en": "EU regulations: CBAM and deforestation (EUDR)",
+    },
+    "scopes_caption": {
+        "fr": "Exportations du pays vers {market} dans le champ du MACF et du RDUE",
+        "en": "Home exports to {market} within the scope of CBAM and the EUDR",
+    },
+    "scopes_none": {
+        "fr": "Le pays n’exporte vers ce marché aucun produit dans le champ du MACF ou du RDUE.",
+        "en": "The home country exports no product within the scope of CBAM or the EUDR to "
+        "this market.",
+    },
+    "col_regulation": {"fr": "Règlement", "en": "Regulation"},
+    "scope_cbam": {"fr": "MACF (CBAM)", "en": "CBAM"},
+    "scope_eudr": {"fr": "RDUE (déforestation)", "en": "EUDR (deforestation)"},
+    "rasff_title": {
+        "fr": "Alertes sanitaires RASFF",
+        "en": "RASFF food and feed alerts",
+    },
+    "rasff_intro": {
+        "fr": "Notifications RASFF par origine et groupe de produits, rapportées aux "
+        "exportations de l’origine vers l’UE (pour 100 millions de dollars) : le pays face à "
+        "ses concurrents.",
+        "en": "RASFF notifications by origin and product group, per $100 million exported to "
+        "the EU by the origin: the home country against its competitors.",
+    },
+    "rasff_caption": {
+        "fr": "Notifications RASFF pour 100 M$ exportés vers l’UE",
+        "en": "RASFF notifications per $100M exported to the EU",
+    },
+    "col_product_group": {"fr": "Groupe de produits", "en": "Product group"},
+    "col_origin": {"fr": "Origine", "en": "Origin"},
+    "col_notifications": {"fr": "Notifications", "en": "Notifications"},
+    "col_exports_to_eu": {"fr": "Exportations vers l’UE (USD)", "en": "Exports to the EU (USD)"},
+    "col_per_100m": {"fr": "Pour 100 M$", "en": "Per $100M"},
+    "col_prev_years_avg": {
+        "fr": "Moyenne des années précédentes",
+        "en": "Average of previous years",
+    },
+    "open_alerts_title": {"fr": "Alertes ouvertes", "en": "Open alerts"},
+    "open_alerts_caption": {
+        "fr": "Alertes ouvertes sur {market} et leurs éléments",
+        "en": "Open alerts on {market} and their evidence",
+    },
+    "alerts_none": {
+        "fr": "Aucune alerte ouverte sur ce marché.",
+        "en": "No open alert on this market.",
+    },
+    "col_alert_rule": {"fr": "Règle", "en": "Rule"},
+    "col_alert_product": {"fr": "Produit / référence", "en": "Product / reference"},
+    "col_alert_period": {"fr": "Période", "en": "Period"},
+    "col_alert_title": {"fr": "Alerte", "en": "Alert"},
+    "col_severity": {"fr": "Gravité", "en": "Severity"},
+    "col_raised": {"fr": "Levée le", "en": "Raised"},
+    "col_cleared": {"fr": "Close le", "en": "Cleared"},
+    "col_evidence": {"fr": "Éléments", "en": "Evidence"},
+    "feed_title": {"fr": "Actualités du marché", "en": "Market news"},
+    "feed_intro": {
+        "fr": "Les {n} derniers éléments des flux suivis pour ce marché, du plus récent au plus "
+        "ancien.",
+        "en": "The latest {n} items of the feeds followed for this market, newest first.",
+    },
+    "feed_link_not_shown": {
+        "fr": "lien non affiché (adresse non http)",
+        "en": "link not shown (not an http address)",
+    },
+    # Digest
+    "digest_changes_title": {
+        "fr": "Depuis la dernière exécution publiée",
+        "en": "Since the last published run",
+    },
+    "digest_runs": {
+        "fr": "Exécution {run} comparée à l’exécution {previous}.",
+        "en": "Run {run} compared with run {previous}.",
+    },
+    "digest_first_run": {
+        "fr": "Exécution {run} : première exécution de la veille, sans exécution antérieure à "
+        "comparer.",
+        "en": "Run {run}: the watch’s first run, with no earlier run to compare with.",
+    },
+    "digest_nothing": {"fr": "Rien de nouveau.", "en": "Nothing new."},
+    "digest_section_vintage": {"fr": "Nouvelles données", "en": "New data vintages"},
+    "digest_section_notification": {"fr": "Nouvelles notifications", "en": "New notifications"},
+    "digest_section_alert_raised": {"fr": "Alertes levées", "en": "Alerts raised"},
+    "digest_section_alert_cleared": {"fr": "Alertes closes", "en": "Alerts cleared"},
+    "digest_section_move": {"fr": "Plus forts mouvements", "en": "Largest moves"},
+    "digest_value_vintage": {"fr": "Lignes", "en": "Rows"},
+    "digest_value_notification": {"fr": "Valeur en jeu (USD)", "en": "Value at stake (USD)"},
+    "digest_value_alert_raised": {"fr": "Gravité", "en": "Severity"},
+    "digest_value_alert_cleared": {"fr": "Gravité", "en": "Severity"},
+    "digest_value_move": {"fr": "Variation (points)", "en": "Change (points)"},
+    "col_digest_item": {"fr": "Élément", "en": "Item"},
+    "alerts_raised_title": {
+        "fr": "Alertes levées par cette exécution",
+        "en": "Alerts raised by this run",
+    },
+    "alerts_raised_caption": {
+        "fr": "Alertes levées par l’exécution {run}",
+        "en": "Alerts raised by run {run}",
+    },
+    "alerts_raised_none": {"fr": "Aucune alerte levée.", "en": "No alert raised."},
+    "alerts_cleared_title": {
+        "fr": "Alertes closes par cette exécution",
+        "en": "Alerts cleared by this run",
+    },
+    "alerts_cleared_caption": {
+        "fr": "Alertes closes par l’exécution {run}",
+        "en": "Alerts cleared by run {run}",
+    },
+    "alerts_cleared_none": {"fr": "Aucune alerte close.", "en": "No alert cleared."},
 }
 
 _FR_HIGH_PUNCTUATION = re.compile(r" ([;!?])")
@@ -1009,6 +1395,26 @@ def format_datetime(value: datetime | None, lang: str) -> str:
     return f"{value.day} {month} {value.year}, {value:%H:%M}{zone}"
 
 
+def format_date(value: date | None, lang: str) -> str:
+    """'1er décembre 2026' (fr) or '1 December 2026' (en); a datetime shows its date."""
+    if value is None:
+        return MISSING
+    check_language(lang)
+    if lang == "fr":
+        day = "1er" if value.day == 1 else str(value.day)
+        return f"{day} {_FR_MONTHS[value.month - 1]} {value.year}"
+    return f"{value.day} {_EN_MONTHS[value.month - 1]} {value.year}"
+
+
+def format_signed(value: float | None, lang: str, decimals: int = 2) -> str:
+    """A change with its sign: 1.25 -> '+1,25' (fr) / '+1.25' (en), -0.5 -> '-0,50'; a
+    change that rounds to zero has no sign."""
+    text = format_decimal(value, lang, decimals)
+    if value is not None and _is_number(value) and value > 0 and round(value, decimals) != 0:
+        return "+" + text
+    return text
+
+
 def format_years(first: int, last: int) -> str:
     """A span of years with an en dash: '2019–2024', or '2024' for a single year."""
     return str(first) if first == last else f"{first}–{last}"
@@ -1045,6 +1451,12 @@ class Formatter:
 
     def years(self, first: int, last: int) -> str:
         return format_years(first, last)
+
+    def date_only(self, value: date | None) -> str:
+        return format_date(value, self.lang)
+
+    def signed(self, value: float | None, decimals: int = 2) -> str:
+        return format_signed(value, self.lang, decimals)
 
     def rate(self, percent: float | None, decimals: int = 1) -> str:
         """A rate already in percent (a tariff of 5.0 -> '5,0 %' / '5.0%')."""

@@ -475,6 +475,7 @@ def render_report(
         markets_chart_title=markets_chart_title,
         top_n=top_n,
         study_link=_study_link(con, lang),
+        watch_link=_watch_link(con, lang),
     )
     html = environment().get_template("rca_report.html.j2").render(context)
     path = Path(out_dir) / REPORT_FILES[lang]
@@ -492,3 +493,15 @@ def _study_link(con: duckdb.DuckDBPyConnection, lang: str) -> str | None:
         return None
     rows = _fetch(con, "select count(*) from ops.study_parameters")
     return STUDY_REPORT_FILES[lang] if rows and rows[0][0] else None
+
+
+def _watch_link(con: duckdb.DuckDBPyConnection, lang: str) -> str | None:
+    """The watch index's file name when the database holds a watch refresh."""
+    from observatory.report.watch_report import WATCH_REPORT_FILES
+
+    rows = _fetch(con, "select count(*) from information_schema.tables "
+                       "where table_schema = 'ops' and table_name = 'watch_parameters'")
+    if not rows or not rows[0][0]:
+        return None
+    rows = _fetch(con, "select count(*) from ops.watch_parameters")
+    return WATCH_REPORT_FILES[lang] if rows and rows[0][0] else None

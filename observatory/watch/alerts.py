@@ -178,8 +178,11 @@ def _plain(value: Any) -> Any:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
-    if isinstance(value, (date, datetime, pd.Timestamp)):
-        return value.isoformat()[:10] if not isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, datetime):  # pandas gives dates as midnight timestamps
+        midnight = (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0)
+        return value.date().isoformat() if midnight else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
     if hasattr(value, "item"):
         return _plain(value.item())
     return value

@@ -3,7 +3,9 @@ the digest of what changed since the last published run."""
 
 from __future__ import annotations
 
+import time
 from datetime import date
+from typing import Any
 
 import duckdb
 
@@ -29,3 +31,42 @@ def write_watch_parameters(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: 
 def apply_watch_sql(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply `sql/watch/*.sql` in order; returns the files applied."""
     return sql_runner.apply_layers(con, (WATCH_LAYER,))
+
+
+def refresh_watch(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str,
+                  as_of: date) -> dict[str, Any]:
+    """The watch marts, the alerts and the digest; returns {"tables": {table: rows},
+    "seconds": {step: seconds}, "alerts": {"raised": {rule: n}, "cleared": n, "open": n}}.
+
+    Needs the study parameters (ops.study_parameters, ops.study_markets) of this run.
+    """
+    from observatory.watch.alerts import evaluate_alerts
+    from observatory.watch.digest import build_digest
+
+    seconds: dict[str, float] = {}
+    write_watch_parameters(con, cfg, run_id, as_of)
+    for path in sql_runner.sql_files(WATCH_LAYER):
+        started = time.perf_counter()
+        sql_runner.apply_file(con, path)
+        seconds[path.stem] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
+    alerts = evaluate_alerts(con, run_id)
+    seconds["alerts"] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
+    build_digest(con, run_id)
+    seconds["digest"] = round(time.perf_counter() - started, 3)
+    tables = {f"mart.{name}": con.execute(f"select count(*) from mart.{name}").fetchall()[0][0]
+              for name in WATCH_TABLES}
+    return {"tables": tables, "seconds": seconds, "alerts": alerts}
+
+
+WATCH_TABLES = (
+    "watch_market_shares",
+    "watch_competitors",
+    "watch_demand",
+    "watch_unit_values",
+    "watch_tariff_margins",
+    "regulatory_exposure",
+    "rasff_intensity",
+    "watch_digest",
+)

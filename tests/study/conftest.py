@@ -5,8 +5,8 @@ insert flows and tariffs."""
 from __future__ import annotations
 
 import shutil
-from datetime import date
 from collections.abc import Iterable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 

@@ -1,0 +1,83 @@
+-- Each priority market's import demand for the codes the watch follows (the annual rows of
+-- mart.watch_market_shares): growth on the previous year and the trend over growth_window.
+-- M_jk,t = market j's imports of code k in year t from all suppliers (current USD).
+--   growth_pct      = 100 * (M_t / M_{t-1} - 1); null when M_{t-1} = 0
+--   trend_cagr_pct  = 100 * ((M_t / M_{t-n})^(1/n) - 1), n = growth_window; null when
+--                     t - n < first_year (not enough years) or either value <= 0 (as the
+--                     CAGRs of mart.product_competitiveness)
+-- Levels as in 010 (hs6, hs4 = left(hs6, 4), sector = ref.hs_sectors.sector or 'other').
+-- Parameters: ops.run_parameters (first_year); ops.study_parameters (growth_window; without
+-- a study refresh the rows are kept and trend_cagr_pct is null).
+-- Sources: mart.watch_market_shares (M_t, M_{t-1}); M_{t-n} from the reconciled annual HS6
+-- flows of staging.stg_trade_flows_study into the markets concerned.
+create or replace table mart.watch_demand as
+with params as (
+    select r.first_year, s.growth_window
+    from ops.run_parameters as r
+    left join ops.study_parameters as s on true
+),
+
+watched as (
+    select market_iso3, level, code, cast(period as integer) as year,
+           market_imports_usd as imports_usd, market_imports_prev_usd as imports_prev_usd,
+           cast(period as integer) - p.growth_window as window_start_year
+    from mart.watch_market_shares, params as p
+    where period_kind = 'annual'
+),
+
+start_years as (
+    select distinct w.window_start_year as year
+    from watched as w, params as p
+    where w.window_start_year >= p.first_year
+),
+
+markets as (
+    select distinct market_iso3 from watched
+),
+
+-- The markets' imports in the window start years, under the three codes of each HS6.
+start_levels as (
+    select f.year, f.importer_iso3 as market_iso3, f.value_usd,
+           unnest([
+               {'level': 'hs6', 'code': f.product_code},
+               {'level': 'hs4', 'code': left(f.product_code, 4)},
+               {'level': 'sector', 'code': coalesce(s.sector, 'other')}
+           ], recursive := true)
+    from staging.stg_trade_flows_study as f
+    join markets as m on m.market_iso3 = f.importer_iso3
+    left join ref.hs_sectors as s on s.hs6 = f.product_code
+    where f.hs_level = 6 and f.freq = 'A' and f.reported_by = 'reconciled'
+      and f.year in (select year from start_years)
+),
+
+start_values as (
+    select l.year, l.market_iso3, l.level, l.code, sum(l.value_usd) as imports_usd
+    from start_levels as l
+    semi join watched as w
+      on w.market_iso3 = l.market_iso3 and w.level = l.level and w.code = l.code
+     and w.window_start_year = l.year
+    group by all
+),
+
+final as (
+    select
+        w.market_iso3,
+        w.level,
+        w.code,
+        w.year,
+        w.imports_usd,
+        w.imports_prev_usd,
+        100 * (w.imports_usd / nullif(w.imports_prev_usd, 0) - 1)   as growth_pct,
+        case when w.window_start_year >= p.first_year and s.imports_usd > 0
+                  and w.imports_usd > 0
+             then 100 * (power(w.imports_usd / s.imports_usd, 1.0 / p.growth_window) - 1)
+        end                                                         as trend_cagr_pct
+    from watched as w
+    cross join params as p
+    left join start_values as s
+      on s.market_iso3 = w.market_iso3 and s.level = w.level and s.code = w.code
+     and s.year = w.window_start_year
+)
+
+select * from final
+order by market_iso3, year, level, code
