@@ -34,8 +34,28 @@ def console_lines(summary: dict[str, Any]) -> list[str]:
         for defect in verdict["defects"]:
             lines.append(f"    line {defect['line_number']}, field {defect['field']}: "
                          f"{defect['reason']}")
+    lines += _refresh_lines(summary)
     if summary.get("published"):
         lines.append("published a new database and report")
+    return lines
+
+
+def _refresh_lines(summary: dict[str, Any]) -> list[str]:
+    """One line for the study refresh and one for the watch, when the run did them."""
+    lines = []
+    study = summary.get("study")
+    if study:
+        version = ("new version" if study["new_version"] else "unchanged since version")
+        lines.append(f"study: {version} {study['study_id']}, {study['changes']} product "
+                     f"change(s) since the previous version")
+        lines += [f"  note: {note}" for note in study.get("notes", [])]
+    watch = summary.get("watch")
+    if watch:
+        alerts = watch["alerts"]
+        raised = ", ".join(f"{rule} {n}" for rule, n in alerts["raised"].items() if n)
+        lines.append(f"watch: {sum(alerts['raised'].values())} alert(s) raised"
+                     + (f" ({raised})" if raised else "")
+                     + f", {alerts['cleared']} cleared, {alerts['open']} open")
     return lines
 
 
@@ -46,7 +66,7 @@ def markdown_summary(summary: dict[str, Any]) -> str:
                     f"{item['rows_read']:,} |")
     failed = [v for v in summary.get("validation", []) if not v["passed"]]
     parts = [
-        f"# Nightly run `{summary['run_id']}`",
+        f"# {summary.get('kind', 'nightly').capitalize()} run `{summary['run_id']}`",
         f"**Status:** {STATUS_TEXT.get(summary['status'], summary['status'])}  ",
         f"**Home country:** {summary['home']}, years {summary['years'][0]}–{summary['years'][1]}",
         "",
@@ -57,6 +77,10 @@ def markdown_summary(summary: dict[str, Any]) -> str:
         "All batches passed." if not failed else
         "\n".join(f"- {v['file_name']}: {v['rows_rejected']} row(s) quarantined"
                   for v in failed),
+        "",
+        "## Study and watch",
+        "\n".join(f"- {line.strip()}" for line in _refresh_lines(summary))
+        or "Not refreshed (nothing changed).",
         "",
         f"Published database: `{summary.get('published_path')}`  ",
         "Reports: " + ", ".join(f"`{p}`" for p in summary.get("report_paths", [])),

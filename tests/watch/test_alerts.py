@@ -40,8 +40,8 @@ create or replace table mart.rasff_intensity (
 
 @pytest.fixture
 def watch(study_db):
-    # Defaults of [watch]: min 1 M USD, share drop 2 pts, competitor gain 2 pts, demand
-    # contraction 15 %, top 20 products, deadline 21 days, RASFF spike x2 and >= 3.
+    # Defaults of [watch]: min 5 M USD, share drop 5 pts, competitor gain 5 pts, demand
+    # contraction 25 %, top 20 products, deadline 21 days, RASFF spike x2 and >= 3.
     study_db.configure()
     study_db.con.execute(SHARES)
     con = study_db.con
@@ -57,9 +57,9 @@ def watch(study_db):
                 "'annual', '2024', 'TUR', 'competitor', 50e6, 30e6, 0.35, 0.225, 12.5, 1, "
                 "true), ('FRA', 'hs6', '854430', 'annual', '2024', 'ESP', 'competitor', "
                 "10e6, 9e6, 0.07, 0.0675, 0.25, 4, true)")
-    # Demand: -20 % (fires) for FRA 854430; the share row above gives home 40 M before.
+    # Demand: -30 % (fires) for FRA 854430; the share row above gives home 40 M before.
     con.execute("insert into mart.watch_demand values ('FRA', 'hs6', '854430', 2024, "
-                "106.6e6, 133.3e6, -20.0, 1.5)")
+                "93.3e6, 133.3e6, -30.0, 1.5)")
     con.execute(
         "insert into mart.regulatory_exposure values "
         # open, due in 12 days, top product: new_notification and deadline
@@ -135,7 +135,7 @@ def test_raised_once_then_cleared_then_raised_anew(watch):
 
 def test_thresholds_come_from_the_configuration(watch):
     watch.configure(share_drop_pts=10.0, competitor_gain_pts=15.0, deadline_days=10,
-                    demand_contraction_pct=25.0, rasff_spike_min=7)
+                    demand_contraction_pct=35.0, rasff_spike_min=7)
     outcome = evaluate_alerts(watch.con, "run-1")
     assert outcome["raised"] == {"share_drop": 0, "competitor_gain": 0,
                                  "demand_contraction": 0, "new_notification": 1,
