@@ -170,14 +170,31 @@ def _conclude(
     summary["validation"] = [asdict(v) for v in verdicts]
     as_of = as_of or datetime.now(UTC).date()
     summary["as_of"] = as_of.isoformat()
-    fingerprint = pipeline.publication_fingerprint(cfg, prepared["ref_fingerprint"], as_of)
+    fingerprint = pipeline.publication_fingerprint(cfg, prepared["ref_fingerprint"])
     current = publish.published_fingerprint(cfg.warehouse.published)
     if fingerprint == current:
-        summary.update(published=False, reason="inputs and models unchanged")
+        # A quiet night: only the date-dependent watch (deadlines, recent notifications);
+        # republish when it raises or clears an alert.
+        watch = _watch_summary(steps.refresh_watch(cfg, run_id, as_of, trade=False))
+        alerts = watch["alerts"]
+        if sum(alerts["raised"].values()) or alerts["cleared"]:
+            summary["watch"] = watch
+            summary.update(steps.publish_database(cfg, run_id, fingerprint, langs,
+                                                  steps.render_reports))
+        else:
+            summary.update(published=False, reason="inputs and models unchanged")
     else:
-        summary["marts"] = steps.build_marts(cfg)
-        summary["study"] = _study_summary(steps.refresh_study(cfg, run_id))
-        summary["watch"] = _watch_summary(steps.refresh_watch(cfg, run_id, as_of))
+        trade = pipeline.trade_fingerprint(cfg, prepared["ref_fingerprint"])
+        changed = trade != pipeline.refresh_state(cfg, "trade")
+        if changed:
+            summary["marts"] = steps.build_marts(cfg)
+            summary["study"] = _study_summary(steps.refresh_study(cfg, run_id))
+        else:
+            summary["study"] = {"skipped": "trade inputs, models and parameters unchanged"}
+        summary["watch"] = _watch_summary(steps.refresh_watch(cfg, run_id, as_of,
+                                                              trade=changed))
+        if changed:
+            pipeline.record_refresh_state(cfg, "trade", trade, run_id)
         summary.update(steps.publish_database(cfg, run_id, fingerprint, langs,
                                               steps.render_reports))
     summary["published_path"] = str(cfg.warehouse.published)
@@ -220,8 +237,11 @@ def run_refresh(
             summary["study"] = _study_summary(steps.refresh_study(cfg, run_id))
         if "watch" in what:
             summary["watch"] = _watch_summary(steps.refresh_watch(cfg, run_id, as_of))
-        fingerprint = pipeline.publication_fingerprint(cfg, prepared["ref_fingerprint"],
-                                                       as_of)
+        if set(what) >= {"study", "watch"}:
+            pipeline.record_refresh_state(
+                cfg, "trade", pipeline.trade_fingerprint(cfg, prepared["ref_fingerprint"]),
+                run_id)
+        fingerprint = pipeline.publication_fingerprint(cfg, prepared["ref_fingerprint"])
         summary.update(steps.publish_database(cfg, run_id, fingerprint, langs,
                                               steps.render_reports))
         summary["published_path"] = str(cfg.warehouse.published)

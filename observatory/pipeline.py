@@ -1155,10 +1155,47 @@ def merge_baci_batch(cfg: Config, outcome: InputOutcome) -> int:
 # ------------------------------------------------------------------------------- indicators
 
 
-def publication_fingerprint(cfg: Config, ref_fingerprint: str,
-                            as_of: date | None = None) -> str:
-    """What the published database would hold: merged batches, parameters, models, ref,
-    and the watch's date (deadlines count from it, so a new day republishes the watch)."""
+# Sources whose batches feed only the regulatory side of the watch (not the trade marts,
+# the study or the watch's trade marts).
+REGULATORY_SOURCES = ("eping", "rasff", "feeds")
+
+
+def trade_fingerprint(cfg: Config, ref_fingerprint: str) -> str:
+    """What the trade step (SQL marts, study, the watch's trade marts) is computed from:
+    the trade and tariff batches, reference data, models and the study's parameters."""
+    with work_db(cfg) as con:
+        batches = [r[0] for r in con.execute(
+            "select batch_id from ops.load_ledger where status in ('merged', 'published') "
+            "and source not in (select unnest(?)) order by batch_id",
+            [list(REGULATORY_SOURCES)]).fetchall()]
+    payload = {
+        "batches": batches, "study": asdict(cfg.study), "thresholds": asdict(cfg.thresholds),
+        "analysis": asdict(cfg.analysis), "potential": asdict(cfg.potential),
+        "hs_concordance": [str(p) for p in cfg.hs_concordance.tables]
+                          + [cfg.hs_concordance.weights],
+        "sql": sql_runner.sql_fingerprint(), "ref": ref_fingerprint,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def refresh_state(cfg: Config, step: str) -> str | None:
+    """The fingerprint the step was last computed from (None: never)."""
+    with work_db(cfg) as con:
+        rows = con.execute("select fingerprint from ops.refresh_state where step = ?",
+                           [step]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def record_refresh_state(cfg: Config, step: str, fingerprint: str, run_id: str) -> None:
+    with work_db(cfg) as con:
+        con.execute("insert or replace into ops.refresh_state values (?, ?, ?, ?)",
+                    [step, fingerprint, run_id, ledger.now()])
+
+
+def publication_fingerprint(cfg: Config, ref_fingerprint: str) -> str:
+    """What the published database would hold: merged batches, parameters, models, ref.
+    (The watch's date is not in it: a quiet night re-evaluates the date-dependent alerts
+    and republishes only when they change.)"""
     with work_db(cfg) as con:
         batches = [r[0] for r in con.execute(
             "select batch_id from ops.load_ledger where status in ('merged', 'published') "
@@ -1171,7 +1208,6 @@ def publication_fingerprint(cfg: Config, ref_fingerprint: str,
         "analysis": asdict(cfg.analysis),
         "potential": asdict(cfg.potential),
         "watch": asdict(cfg.watch),
-        "as_of": as_of.isoformat() if as_of else None,
         "mirror_band": [cfg.thresholds.mirror_band_low, cfg.thresholds.mirror_band_high],
         "hs_concordance": [str(p) for p in cfg.hs_concordance.tables]
                           + [cfg.hs_concordance.weights],
@@ -1238,15 +1274,17 @@ def refresh_study(cfg: Config, run_id: str) -> dict[str, Any]:
         return refresh(con, cfg, run_id)
 
 
-def refresh_watch(cfg: Config, run_id: str, as_of: date) -> dict[str, Any]:
-    """The watch refresh (observatory.watch.refresh) on the working database: watch marts,
-    alerts, digest. The study's parameters are (re)written first: the watch reads them."""
+def refresh_watch(cfg: Config, run_id: str, as_of: date, *, trade: bool = True
+                  ) -> dict[str, Any]:
+    """The watch refresh (observatory.watch.refresh) on the working database: watch marts
+    (without `trade`, only the regulatory ones), alerts, digest. The study's parameters are
+    (re)written first: the watch reads them."""
     from observatory.study.refresh import write_study_parameters
     from observatory.watch.refresh import refresh_watch as refresh
 
     with work_db(cfg) as con:
         write_study_parameters(con, cfg, run_id)
-        return refresh(con, cfg, run_id, as_of)
+        return refresh(con, cfg, run_id, as_of, trade=trade)
 
 
 # ---------------------------------------------------------------------------------- publish

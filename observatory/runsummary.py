@@ -44,7 +44,9 @@ def _refresh_lines(summary: dict[str, Any]) -> list[str]:
     """One line for the study refresh and one for the watch, when the run did them."""
     lines = []
     study = summary.get("study")
-    if study:
+    if study and "skipped" in study:
+        lines.append(f"study: not recomputed ({study['skipped']})")
+    elif study:
         version = ("new version" if study["new_version"] else "unchanged since version")
         lines.append(f"study: {version} {study['study_id']}, {study['changes']} product "
                      f"change(s) since the previous version")

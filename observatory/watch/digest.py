@@ -7,8 +7,10 @@ run brings. Sections (rank 1 = first shown):
     notification   ePing notifications first seen in those batches (new ones and new
                    versions), with their notifying member; value = the home country's
                    exports at stake (mart.regulatory_exposure, all markets)
-    alert_raised   alerts this run raised, by severity (value = severity)
-    alert_cleared  alerts this run cleared
+    alert_raised   alerts raised since the last publication (by this run, or by quiet
+                   nights that re-evaluated the date-dependent alerts), by severity
+                   (value = severity)
+    alert_cleared  alerts cleared since the last publication
     move           the largest moves of the home country's exports in its priority markets
                    in the latest annual period (HS6 rows of mart.watch_market_shares,
                    ranked by the absolute change in exports), value = share change (points)
@@ -24,8 +26,11 @@ DIGEST_SQL = """
 create or replace table mart.watch_digest as
 with params as (select $run_id as run_id),
 previous as (
-    select run_id as previous_run_id from ops.publications
+    select run_id as previous_run_id, published_at from ops.publications
     order by published_at desc limit 1
+),
+since as (
+    select coalesce((select published_at from previous), timestamp '1900-01-01') as t
 ),
 fresh as (
     select * from ops.load_ledger where status = 'merged'
@@ -59,14 +64,14 @@ raised as (
            row_number() over (order by rule, severity desc nulls last, alert_key) as rank,
            market_iso3, product_code as code, title_en, title_fr, severity as value,
            rule as detail
-    from ops.alerts, params where raised_run = params.run_id
+    from ops.alerts, since where raised_at > since.t
 ),
 cleared as (
     select 'alert_cleared' as section,
            row_number() over (order by rule, alert_key) as rank,
            market_iso3, product_code as code, title_en, title_fr, severity as value,
            rule as detail
-    from ops.alerts, params where cleared_run = params.run_id
+    from ops.alerts, since where cleared_at > since.t
 ),
 latest as (
     select max(period) as period from mart.watch_market_shares where period_kind = 'annual'

@@ -13,6 +13,9 @@ from observatory.config import Config
 from observatory.warehouse import sql_runner
 
 WATCH_LAYER = "watch"
+# Files of sql/watch from this one on are regulatory (exposure, RASFF intensity); the ones
+# before are the trade marts.
+REGULATORY_FIRST_FILE = "060"
 
 
 def write_watch_parameters(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str,
@@ -34,11 +37,14 @@ def apply_watch_sql(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def refresh_watch(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str,
-                  as_of: date) -> dict[str, Any]:
+                  as_of: date, *, trade: bool = True) -> dict[str, Any]:
     """The watch marts, the alerts and the digest; returns {"tables": {table: rows},
     "seconds": {step: seconds}, "alerts": {"raised": {rule: n}, "cleared": n, "open": n}}.
 
-    Needs the study parameters (ops.study_parameters, ops.study_markets) of this run.
+    Without `trade`, the trade marts (TRADE_FILES: shares, competitors, demand, unit values,
+    tariff margins) are kept as they are and only the regulatory marts, which depend on
+    the date or on regulatory inputs, are recomputed. Needs the study parameters
+    (ops.study_parameters, ops.study_markets) of this run.
     """
     from observatory.watch.alerts import evaluate_alerts
     from observatory.watch.digest import build_digest
@@ -46,6 +52,8 @@ def refresh_watch(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str,
     seconds: dict[str, float] = {}
     write_watch_parameters(con, cfg, run_id, as_of)
     for path in sql_runner.sql_files(WATCH_LAYER):
+        if not trade and path.name < REGULATORY_FIRST_FILE:
+            continue
         started = time.perf_counter()
         sql_runner.apply_file(con, path)
         seconds[path.stem] = round(time.perf_counter() - started, 3)
