@@ -29,7 +29,9 @@ with params as (
     select home_iso3, first_year, last_year, growth_window from ops.study_parameters
 ),
 
-flows as (
+-- Not materialized: each reader filters and aggregates the flows in its own scan (a
+-- materialized CTE would copy every study flow first).
+flows as not materialized (
     select f.year, f.exporter_iso3, f.importer_iso3, f.product_code as hs6, f.value_usd
     from staging.stg_trade_flows_study as f, params as p
     where f.year between p.first_year and p.last_year
@@ -73,21 +75,64 @@ product_levels as (
     select hs6, 'sector' as level, sector as code from product_sectors
 ),
 
-world_by_code as (
+-- World trade of each HS6: one row of product_importers per (year, hs6, importer), so the
+-- importers of an HS6 are counted without a distinct.
+hs6_world as (
     select
         i.year,
-        l.level,
-        l.code,
+        i.hs6,
         sum(i.imports_usd) as world_exports_usd,
         coalesce(sum(i.imports_usd) filter (where i.importer_iso3 = p.home_iso3), 0)
             as home_imports_usd,
-        count(distinct i.importer_iso3)
-            filter (where i.importer_iso3 <> p.home_iso3 and i.imports_usd > 0)
+        count(*) filter (where i.importer_iso3 <> p.home_iso3 and i.imports_usd > 0)
             as markets_importing
     from product_importers as i
-    join product_levels as l using (hs6)
     cross join params as p
-    group by i.year, l.level, l.code
+    group by i.year, i.hs6
+),
+
+-- The markets importing a coarser code: distinct (year, code, importer) with imports of
+-- one of its HS6 (HS2 from the HS4 rows, which hold the same importers).
+hs4_markets as (
+    select distinct i.year, left(i.hs6, 4) as code, i.importer_iso3
+    from product_importers as i, params as p
+    where i.importer_iso3 <> p.home_iso3 and i.imports_usd > 0
+),
+
+code_markets as (
+    select year, 'hs4' as level, code, count(*) as markets_importing
+    from hs4_markets
+    group by year, code
+    union all
+    select year, 'hs2' as level, code, count(*) as markets_importing
+    from (select distinct year, left(code, 2) as code, importer_iso3 from hs4_markets)
+    group by year, code
+    union all
+    select year, 'sector' as level, code, count(*) as markets_importing
+    from (
+        select distinct i.year, s.sector as code, i.importer_iso3
+        from product_importers as i
+        join product_sectors as s using (hs6)
+        cross join params as p
+        where i.importer_iso3 <> p.home_iso3 and i.imports_usd > 0
+    )
+    group by year, code
+),
+
+world_by_code as (
+    select
+        w.year,
+        l.level,
+        l.code,
+        sum(w.world_exports_usd) as world_exports_usd,
+        sum(w.home_imports_usd) as home_imports_usd,
+        case when l.level = 'hs6' then any_value(w.markets_importing)
+             else coalesce(any_value(m.markets_importing), 0) end as markets_importing
+    from hs6_world as w
+    join product_levels as l using (hs6)
+    left join code_markets as m
+      on m.year = w.year and m.level = l.level and m.code = l.code
+    group by w.year, l.level, l.code
 ),
 
 home_by_code as (

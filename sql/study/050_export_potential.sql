@@ -63,7 +63,9 @@ markets as (
     where m.role = 'priority' and m.iso3 <> p.home_iso3
 ),
 
-flows as (
+-- Not materialized: each reader filters and aggregates the flows in its own scan (a
+-- materialized CTE would copy every study flow first).
+flows as not materialized (
     select f.year, f.exporter_iso3, f.importer_iso3, f.product_code as hs6, f.value_usd
     from staging.stg_trade_flows_study as f, params as p
     where f.hs_level = 6

@@ -33,7 +33,9 @@ with params as (
     select home_iso3, first_year, last_year, rca_threshold from ops.study_parameters
 ),
 
-flows as (
+-- Not materialized: each reader filters and aggregates the flows in its own scan (a
+-- materialized CTE would copy every study flow first).
+flows as not materialized (
     select f.year, f.exporter_iso3, f.importer_iso3, f.product_code as hs6, f.value_usd
     from staging.stg_trade_flows_study as f, params as p
     where f.hs_level = 6

@@ -15,9 +15,13 @@
 -- Periods and flows exactly as in 010 (annual: reconciled HS6 flows; rolling12: the 12
 -- months ending at the period against the 12 before, from the freq 'M' rows, with 010's
 -- choice of one declaration and one product level per market).
--- Scale: suppliers are aggregated only for the (period, code) pairs of 010's rows.
+-- Scale: the flows are not read again: the suppliers' values are 010's aggregates (temp
+-- table watch_level_values: every supplier's value for each (period, code) pair the home
+-- country's codes need, a superset of the pairs of 010's rows); ranks are counted, per
+-- pair a watched supplier sells in, over the list of every supplier's value. The temp
+-- table is dropped at the end. Needs 010 applied before on the same connection.
 -- Parameters: ops.run_parameters (home_iso3), ops.study_markets. Sources:
--- mart.watch_market_shares, staging.stg_trade_flows_study, ref.hs_sectors.
+-- mart.watch_market_shares, watch_level_values (010).
 create or replace table mart.watch_competitors as
 with params as (
     select home_iso3 from ops.run_parameters
@@ -29,109 +33,18 @@ watched as (
     from mart.watch_market_shares
 ),
 
-markets as (
-    select distinct market_iso3 from watched
-),
-
 competitors as (
     select distinct m.iso3 as supplier_iso3
     from ops.study_markets as m, params as p
     where m.role = 'competitor' and m.iso3 <> p.home_iso3
 ),
 
-annual_years as (
-    select distinct try_cast(period as integer) as year from watched where period_kind = 'annual'
-    union
-    select distinct try_cast(previous_period as integer) from watched where period_kind = 'annual'
-),
-
-annual_values as (
-    select 'annual' as period_kind, cast(f.year as varchar) as period,
-           f.importer_iso3 as market_iso3, f.exporter_iso3, 6 as hs_level, f.product_code,
-           f.value_usd
-    from staging.stg_trade_flows_study as f
-    join markets as m on m.market_iso3 = f.importer_iso3
-    where f.hs_level = 6 and f.freq = 'A' and f.reported_by = 'reconciled'
-      and f.year in (select year from annual_years)
-),
-
--- The monthly rows 010 used: one declaration and one product level per market.
-monthly_rows as (
-    select f.importer_iso3 as market_iso3, f.exporter_iso3, f.product_code, f.hs_level,
-           f.reported_by, f.year * 12 + f.month - 1 as month_index, f.value_usd
-    from staging.stg_trade_flows_study as f
-    join markets as m on m.market_iso3 = f.importer_iso3
-    where f.freq = 'M' and f.hs_level in (4, 6) and f.month between 1 and 12
-),
-
-monthly_declaration as (
-    select market_iso3,
-           arg_min(reported_by, case reported_by when 'importer' then 1
-                                                 when 'reconciled' then 2 else 3 end)
-               as reported_by
-    from monthly_rows
-    group by market_iso3
-),
-
-monthly_level as (
-    select r.market_iso3, r.reported_by, max(r.hs_level) as hs_level
-    from monthly_rows as r
-    join monthly_declaration as d using (market_iso3, reported_by)
-    group by all
-),
-
-monthly_used as (
-    select r.*
-    from monthly_rows as r
-    join monthly_level as l using (market_iso3, reported_by, hs_level)
-),
-
-rolling_periods as (
-    select distinct market_iso3, period, previous_period,
-           cast(left(period, 4) as integer) * 12 + cast(right(period, 2) as integer) - 1
-               as last_index
-    from watched
-    where period_kind = 'rolling12'
-),
-
-supplier_values as not materialized (
-    select * from annual_values
-    union all
-    select 'rolling12' as period_kind,
-           case when u.month_index > w.last_index - 12 then w.period
-                else w.previous_period end as period,
-           u.market_iso3, u.exporter_iso3, u.hs_level, u.product_code, u.value_usd
-    from monthly_used as u
-    join rolling_periods as w using (market_iso3)
-    where u.month_index > w.last_index - 24
-),
-
--- Each row under its three codes: hs6, hs4 and sector (HS4 data: hs4 only), as in 010.
-level_rows as (
-    select v.period_kind, v.period, v.market_iso3, v.exporter_iso3, v.value_usd,
-           unnest([
-               {'level': 'hs6', 'code': case when v.hs_level = 6 then v.product_code end},
-               {'level': 'hs4', 'code': left(v.product_code, 4)},
-               {'level': 'sector',
-                'code': case when v.hs_level = 6 then coalesce(s.sector, 'other') end}
-           ], recursive := true)
-    from supplier_values as v
-    left join ref.hs_sectors as s on s.hs6 = v.product_code
-),
-
--- The (period, code) pairs the rows of 010 compare.
-needed as (
-    select period_kind, period, market_iso3, level, code from watched
-    union
-    select period_kind, previous_period, market_iso3, level, code from watched
-),
-
-level_values as materialized (
+-- Every supplier's value for 010's (period, code) pairs: a superset of the pairs of 010's
+-- rows (and their previous periods), the only ones the final joins pick.
+level_values as (
     select l.period_kind, l.period, l.market_iso3, l.level, l.code, l.exporter_iso3,
-           sum(l.value_usd) as exports_usd
-    from level_rows as l
-    semi join needed as n using (period_kind, period, market_iso3, level, code)
-    group by all
+           l.value_usd as exports_usd
+    from watch_level_values as l
 ),
 
 watched_values as (
@@ -141,17 +54,24 @@ watched_values as (
        or v.exporter_iso3 in (select supplier_iso3 from competitors)
 ),
 
+-- Every supplier's value of each (period, code) pair a watched supplier sells in.
+pair_values as (
+    select v.period_kind, v.period, v.market_iso3, v.level, v.code,
+           list(v.exports_usd) as supplier_values
+    from level_values as v
+    semi join watched_values as w using (period_kind, period, market_iso3, level, code)
+    group by all
+),
+
 -- rank = 1 + the number of suppliers selling more (ties share a rank).
-ranked as (
+ranked as materialized (
     select w.period_kind, w.period, w.market_iso3, w.level, w.code, w.exporter_iso3,
            w.exports_usd,
            case when w.exports_usd > 0
-                then 1 + count(*) filter (where v.exports_usd > w.exports_usd)
+                then 1 + len(list_filter(p.supplier_values, lambda x: x > w.exports_usd))
            end as supplier_rank
     from watched_values as w
-    join level_values as v using (period_kind, period, market_iso3, level, code)
-    group by w.period_kind, w.period, w.market_iso3, w.level, w.code, w.exporter_iso3,
-             w.exports_usd
+    join pair_values as p using (period_kind, period, market_iso3, level, code)
 ),
 
 suppliers as (
@@ -200,4 +120,6 @@ final as (
 
 select * from final
 order by market_iso3, period_kind, period, level, code, role desc, exports_usd desc,
-         supplier_iso3
+         supplier_iso3;
+
+drop table if exists watch_level_values;

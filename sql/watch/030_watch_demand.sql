@@ -9,7 +9,9 @@
 -- Parameters: ops.run_parameters (first_year); ops.study_parameters (growth_window; without
 -- a study refresh the rows are kept and trend_cagr_pct is null).
 -- Sources: mart.watch_market_shares (M_t, M_{t-1}); M_{t-n} from the reconciled annual HS6
--- flows of staging.stg_trade_flows_study into the markets concerned.
+-- flows of staging.stg_trade_flows_study into the markets concerned, as 010 kept them in the
+-- temp table watch_flows (with each HS6's sector; dropped at the end). Needs 010 applied
+-- before on the same connection.
 create or replace table mart.watch_demand as
 with params as (
     select r.first_year, s.growth_window
@@ -37,17 +39,16 @@ markets as (
 
 -- The markets' imports in the window start years, under the three codes of each HS6.
 start_levels as (
-    select f.year, f.importer_iso3 as market_iso3, f.value_usd,
+    select cast(f.period as integer) as year, f.market_iso3, f.value_usd,
            unnest([
                {'level': 'hs6', 'code': f.product_code},
                {'level': 'hs4', 'code': left(f.product_code, 4)},
-               {'level': 'sector', 'code': coalesce(s.sector, 'other')}
+               {'level': 'sector', 'code': f.sector}
            ], recursive := true)
-    from staging.stg_trade_flows_study as f
-    join markets as m on m.market_iso3 = f.importer_iso3
-    left join ref.hs_sectors as s on s.hs6 = f.product_code
-    where f.hs_level = 6 and f.freq = 'A' and f.reported_by = 'reconciled'
-      and f.year in (select year from start_years)
+    from watch_flows as f
+    join markets as m on m.market_iso3 = f.market_iso3
+    where f.period_kind = 'annual'
+      and f.period in (select cast(year as varchar) from start_years)
 ),
 
 start_values as (
@@ -80,4 +81,6 @@ final as (
 )
 
 select * from final
-order by market_iso3, year, level, code
+order by market_iso3, year, level, code;
+
+drop table if exists watch_flows;
