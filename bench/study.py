@@ -3,12 +3,12 @@
     .venv/bin/python -m bench.study [--countries 225] [--products 5300] [--years 1]
                                     [--flows N] [--workdir /tmp/obs-bench-study] [--seed 7]
 
-Generates BACI-shaped bilateral flows (the universe and the sparsity of bench.baci_scale:
-exporters and importers drawn by economic size, products by popularity, log-normal values,
-flows persisting from one year to the next; about 10 million a year at full scale), loads
-them into a warehouse built as the nightly job builds it (every SQL layer, the reference
-tables, the staging views; flows in core.trade_flows), then times, each with its peak
-resident memory (absolute, and its increase over the RSS just before the step):
+Generates BACI-shaped bilateral flows with bench.scale's generator (exporters' scopes and
+markets growing with their size, gravity, heavy-tailed values, each year grown from the one
+before, the home country's real specialisations; about 10 million a year at full scale),
+loads them into a warehouse built as the nightly job builds it (every SQL layer, the
+reference tables, the staging views; flows in core.trade_flows), then times, each with its
+peak resident memory (absolute, and its increase over the RSS just before the step):
 
 - the complexity step: `complexity` on one year's exporter x HS6 exports (target <= 3 s
   and <= 1 GiB);
@@ -28,25 +28,21 @@ import os
 import resource
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
-from bench.baci_scale import Universe, universe
+from bench.scale import World, flows_by_year, make_world, scaled_flows, study_countries
 
 REPO = Path(__file__).resolve().parents[1]
-HOME = "MAR"
 LAST_YEAR = 2024
-FULL_FLOWS = 10_000_000  # a BACI year at 225 countries x 5,300 HS6
 TARGET_SECONDS = 3.0
 TARGET_MIB = 1024.0
-_BINS = 1 << 20
 
 
 # --- memory ---------------------------------------------------------------------------------
@@ -103,47 +99,18 @@ def measured(name: str) -> Iterator[Step]:
 # --- flows ----------------------------------------------------------------------------------
 
 
-def _sampler(rng: np.random.Generator, weights: np.ndarray) -> Callable[[int], np.ndarray]:
-    """Draws of indices with probability proportional to `weights`, by a lookup table of
-    2^20 quantiles (a gather instead of a binary search per draw)."""
-    cdf = np.cumsum(weights / weights.sum())
-    table = np.minimum(
-        np.searchsorted(cdf, (np.arange(_BINS) + 0.5) / _BINS, side="right"), len(weights) - 1
-    ).astype(np.int32)
-    return lambda n: table[rng.integers(0, _BINS, n)]
-
-
-def generate_flows(u: Universe, years: list[int], rows: int, seed: int) -> Iterator[pa.Table]:
+def generate_flows(world: World, years: list[int], rows: int, seed: int) -> Iterator[pa.Table]:
     """One Arrow table a year (year, exporter_iso3, importer_iso3, product_code, value_usd;
-    codes dictionary-encoded), about `rows` flows each, most of them in every year."""
-    rng = np.random.default_rng(seed)
-    n_c, n_p = len(u.iso3), len(u.products)
-    draw = int(rows * 2.8)  # skewed draws repeat: about a third are duplicates
-    exporters = _sampler(rng, u.size**0.8)(draw).astype(np.int64)
-    importers = _sampler(rng, u.size**0.9)(draw)
-    products = _sampler(rng, u.popularity)(draw)
-    keep = exporters != importers
-    key = (exporters[keep] * n_c + importers[keep]) * n_p + products[keep]
-    del exporters, importers, products, keep
-    key.sort()
-    key = key[np.concatenate(([True], key[1:] != key[:-1]))]
-    share = min(1.0, rows / len(key))
-    iso3 = pa.array(u.iso3)
-    hs6 = pa.array([f"{p:06d}" for p in u.products])
-    for year in years:
-        yearly = np.random.default_rng([seed, year])
-        kept = key[yearly.random(len(key)) < share]
-        prod = (kept % n_p).astype(np.int16)
-        pair = kept // n_p
-        exp, imp = (pair // n_c).astype(np.int16), (pair % n_c).astype(np.int16)
-        scale = np.sqrt(u.size[exp] * u.size[imp]) * 1e9
-        value = np.round(scale * yearly.lognormal(0.0, 2.0, len(kept)) + 1.0, 0)
+    codes dictionary-encoded), about `rows` flows each, from bench.scale's generator."""
+    iso3, hs6 = pa.array(world.iso3), pa.array(world.hs6)
+    for flows in flows_by_year(world, years, rows, seed):
+        e, j, p = world.split(flows.key)
         yield pa.table({
-            "year": pa.array(np.full(len(kept), year, dtype=np.int32)),
-            "exporter_iso3": pa.DictionaryArray.from_arrays(pa.array(exp), iso3),
-            "importer_iso3": pa.DictionaryArray.from_arrays(pa.array(imp), iso3),
-            "product_code": pa.DictionaryArray.from_arrays(pa.array(prod), hs6),
-            "value_usd": pa.array(value),
+            "year": pa.array([flows.year] * len(flows), type=pa.int32()),
+            "exporter_iso3": pa.DictionaryArray.from_arrays(pa.array(e.astype("int16")), iso3),
+            "importer_iso3": pa.DictionaryArray.from_arrays(pa.array(j.astype("int16")), iso3),
+            "product_code": pa.DictionaryArray.from_arrays(pa.array(p.astype("int16")), hs6),
+            "value_usd": pa.array(flows.value_usd),
         })
 
 
@@ -160,7 +127,7 @@ def _config(workdir: Path, years: list[int], home: str) -> Any:
     return load_config(write_config(workdir, home=home, first_year=first, last_year=years[-1]))
 
 
-def build_warehouse(cfg: Any, u: Universe, years: list[int], rows: int, seed: int) -> int:
+def build_warehouse(cfg: Any, world: World, years: list[int], rows: int, seed: int) -> int:
     """Create the working database and load the flows; returns the number of flows."""
     from observatory.warehouse import db, sql_runner
     from observatory.warehouse.reference_loader import load_reference
@@ -179,7 +146,7 @@ def build_warehouse(cfg: Any, u: Universe, years: list[int], rows: int, seed: in
              cfg.thresholds.rca],
         )
         total = 0
-        for table in generate_flows(u, years, rows, seed):
+        for table in generate_flows(world, years, rows, seed):
             con.register("_bench_flows", table)
             con.execute(
                 "insert into core.trade_flows by name select 'baci' as source, "
@@ -280,22 +247,20 @@ def main(argv: list[str] | None = None) -> dict[str, Step]:
     args = parser.parse_args(argv)
     if args.years < 1 or args.countries < 3 or args.products < 2:
         parser.error("need --years >= 1, --countries >= 3 and --products >= 2")
-    rows = args.flows or max(1, round(
-        FULL_FLOWS * args.countries * (args.countries - 1) * args.products / (225 * 224 * 5300)))
+    rows = args.flows or scaled_flows(args.countries, args.products)
     if args.workdir.resolve() == REPO:
         parser.error("--workdir must not be the repository (its configuration is rewritten)")
     years = list(range(LAST_YEAR - args.years + 1, LAST_YEAR + 1))
     args.workdir.mkdir(parents=True, exist_ok=True)
 
     load = os.getloadavg()[0]  # before this run adds its own
-    u = universe(args.countries, args.products, args.seed)
-    # The home country: Morocco when the universe holds it, else its largest economy.
-    home = HOME if HOME in u.iso3 else u.iso3[int(np.argmax(u.size))]
+    home, include = study_countries(REPO / "observatory.toml")
+    world = make_world(args.countries, args.products, args.seed, home, include)
     cfg = _config(args.workdir, years, home)
     started = time.perf_counter()
-    flows = build_warehouse(cfg, u, years, rows, args.seed)
+    flows = build_warehouse(cfg, world, years, rows, args.seed)
     print(f"warehouse: home {home}, {flows:,} flows ({len(years)} year(s) {years[0]}-{years[-1]}, "
-          f"{len(u.iso3)} countries x {len(u.products):,} HS6), generated and loaded in "
+          f"{world.n_countries} countries x {world.n_products:,} HS6), generated and loaded in "
           f"{time.perf_counter() - started:.1f} s")
 
     from observatory.warehouse import db
