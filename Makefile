@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test lint clean server serve
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,15 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check observatory flows tests
+
+# The Prefect server the schedules run on (UI at http://127.0.0.1:4200); then, in another
+# shell, `make serve` registers the [schedule] deployments on it and runs them.
+server: $(STAMP)
+	VENV=$(VENV) scripts/prefect-server.sh
+
+PREFECT_API_URL ?= http://127.0.0.1:4200/api
+serve: $(STAMP)
+	PREFECT_API_URL=$(PREFECT_API_URL) $(BIN)/observatory serve
 
 clean:
 	rm -rf data/demo data/raw data/warehouse data/reports

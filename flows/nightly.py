@@ -14,10 +14,11 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
-from observatory import pipeline
+from observatory import notify, pipeline
 from observatory.config import load_config
 from observatory.nightly import Steps, publish_database, run_nightly, run_refresh
 from observatory.runsummary import markdown_summary
+from observatory.schedule import select_sources
 
 # Deterministic stages never retry; reading source files and publishing (I/O) do.
 prepare_warehouse = task(name="prepare_warehouse", cache_policy=NONE)(pipeline.prepare_warehouse)
@@ -72,18 +73,22 @@ def _is_os_error(state: Any) -> bool:
 
 
 def _run_name() -> str:
-    """Run names carry the parameters: home country, study years, configuration file."""
+    """Run names carry the parameters: sources (when not all), home country, study years,
+    configuration file."""
     from prefect.runtime import flow_run
 
     cfg = load_config(flow_run.parameters.get("config_path"))
-    return (f"nightly-{cfg.study.home}-{cfg.study.first_year}-{cfg.study.last_year}"
-            f"-{cfg.path.name}")
+    sources = flow_run.parameters.get("sources") or "all"
+    return (f"nightly{'' if sources == 'all' else '-' + sources}-{cfg.study.home}"
+            f"-{cfg.study.first_year}-{cfg.study.last_year}-{cfg.path.name}")
 
 
 @flow(name="nightly", flow_run_name=_run_name, log_prints=True)
-def nightly(config_path: str | None = None, langs: list[str] | None = None) -> dict[str, Any]:
-    """The observatory's nightly job; parameters: configuration file and report languages."""
-    cfg = load_config(config_path)
+def nightly(config_path: str | None = None, langs: list[str] | None = None,
+            sources: str = "all") -> dict[str, Any]:
+    """The observatory's nightly job; parameters: configuration file, report languages and
+    the sources ingested ("all", "trade" or "regulatory"; the scheduled deployments)."""
+    cfg = select_sources(load_config(config_path), sources)
     steps = Steps(
         prepare_warehouse=prepare_warehouse,
         ingest_baci_archive=ingest_baci_archive,
@@ -102,7 +107,12 @@ def nightly(config_path: str | None = None, langs: list[str] | None = None) -> d
         render_reports=render_reports,
         publish_database=publish_warehouse,
     )
-    summary = run_nightly(cfg, steps=steps, langs=tuple(langs) if langs else None)
+    run_id = pipeline.new_run_id()
+    with notify.failures_notified(cfg, "nightly" if sources == "all" else f"nightly ({sources})",
+                                  run_id):
+        summary = run_nightly(cfg, steps=steps, langs=tuple(langs) if langs else None,
+                              run_id=run_id)
+    notify.notify_alerts(cfg, summary)
     create_markdown_artifact(
         key="nightly-summary", markdown=markdown_summary(summary),
         description=f"Nightly run {summary['run_id']}",
@@ -128,8 +138,12 @@ def refresh(config_path: str | None = None, what: list[str] | None = None,
     steps = Steps(prepare_warehouse=prepare_warehouse, build_marts=build_marts,
                   refresh_study=refresh_study, refresh_watch=refresh_watch,
                   render_reports=render_reports, publish_database=publish_warehouse)
-    summary = run_refresh(cfg, tuple(what or ("study", "watch")), steps=steps,
-                          langs=tuple(langs) if langs else None)
+    kind = tuple(what or ("study", "watch"))
+    run_id = pipeline.new_run_id()
+    with notify.failures_notified(cfg, " + ".join(kind), run_id):
+        summary = run_refresh(cfg, kind, steps=steps, langs=tuple(langs) if langs else None,
+                              run_id=run_id)
+    notify.notify_alerts(cfg, summary)
     create_markdown_artifact(
         key="refresh-summary", markdown=markdown_summary(summary),
         description=f"Refresh ({summary['kind']}) {summary['run_id']}",

@@ -21,6 +21,10 @@ COMMANDS_HELP = {
     "report": "render the reports again from the published database (all, or one market's "
               "watch page)",
     "ingest": "ingest one input outside the nightly job (validated and published the same way)",
+    "serve": "register the scheduled deployments ([schedule]) on the Prefect server at "
+             "PREFECT_API_URL and run them until interrupted",
+    "rollback": "restore the previous published database (or run RUN_ID's) from its snapshot "
+                "and render the reports again",
 }
 
 
@@ -54,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="report language (repeatable; default: report.language)")
 
     sub.add_parser("status", help=COMMANDS_HELP["status"], description=COMMANDS_HELP["status"])
+    sub.add_parser("serve", help=COMMANDS_HELP["serve"], description=COMMANDS_HELP["serve"])
 
     p = sub.add_parser("report", help=COMMANDS_HELP["report"],
                        description=COMMANDS_HELP["report"])
@@ -66,6 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", help="one SELECT statement")
     p.add_argument("--format", choices=["table", "csv"], default="table",
                    help="output format (default: table)")
+
+    p = sub.add_parser("rollback", help=COMMANDS_HELP["rollback"],
+                       description=COMMANDS_HELP["rollback"])
+    p.add_argument("--to", metavar="RUN_ID",
+                   help="the run whose published database to restore (default: the one "
+                        "published before the current one)")
+    p.add_argument("--lang", action="append", choices=["fr", "en"],
+                   help="report language (repeatable; default: the languages of the "
+                        "reports in report.dir)")
     return parser
 
 
@@ -100,6 +114,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         for path in pipeline.render_published_reports(cfg, langs, markets=args.market):
             print(f"Report: {path}")
         return 0
+    if args.command == "serve":
+        return _serve(cfg)
     if args.command == "status":
         from observatory.status import status_lines
 
@@ -128,34 +144,113 @@ def _dispatch(args: argparse.Namespace) -> int:
                                               seed=cfg.demo.seed, home_iso3=cfg.study.home)
         print(f"demo data (synthetic) written: {archive}, "
               + ", ".join(str(p) for p in regulatory.values()))
+    if args.command == "rollback":
+        return _rollback(args, cfg)
     return _nightly(args, cfg)
 
 
 def _nightly(args: argparse.Namespace, cfg: object) -> int:
+    from observatory import notify
     from observatory.config import Config
     from observatory.runsummary import console_lines
 
     assert isinstance(cfg, Config)
     langs = tuple(dict.fromkeys(args.lang)) if args.lang else None
     what = (args.command,) if args.command in ("study", "watch") else None
-    if args.without_prefect:
-        from observatory.nightly import run_nightly, run_refresh
+    from observatory.pipeline import new_run_id
 
-        summary = (run_refresh(cfg, what, langs=langs) if what
-                   else run_nightly(cfg, langs=langs))
-    else:
-        _prefect_defaults()
-        # The CLI is a launcher for the flow; the flow itself only imports the package.
-        from flows.nightly import nightly, refresh
+    run_id = new_run_id()
+    # A failure is recorded and notified, then re-raised. The flow does so itself for a
+    # failure inside it; this covers the rest (e.g. Prefect's temporary server not starting).
+    with notify.failures_notified(cfg, args.command, run_id):
+        if args.without_prefect:
+            from observatory.nightly import run_nightly, run_refresh
 
-        lang_list = list(langs) if langs else None
-        summary = (refresh(config_path=str(cfg.path), what=list(what), langs=lang_list)
-                   if what else nightly(config_path=str(cfg.path), langs=lang_list))
+            summary = (run_refresh(cfg, what, langs=langs, run_id=run_id) if what
+                       else run_nightly(cfg, langs=langs, run_id=run_id))
+            notify.notify_alerts(cfg, summary)
+        else:
+            _prefect_defaults()
+            # The CLI is a launcher for the flow; the flow itself only imports the package.
+            from flows.nightly import nightly, refresh
+
+            lang_list = list(langs) if langs else None
+            summary = (refresh(config_path=str(cfg.path), what=list(what), langs=lang_list)
+                       if what else nightly(config_path=str(cfg.path), langs=lang_list))
     print("\n".join(console_lines(summary)))
     for path in summary["report_paths"]:
         print(f"Report: {path}")
     print(f"Database: {summary['published_path']}")
     return 0 if summary["status"] != "completed_with_rejections" else 1
+
+
+def _rollback(args: argparse.Namespace, cfg: object) -> int:
+    """Restore a snapshot as the published database under the run lock (no run publishes
+    meanwhile), render the reports from it, and record the rollback as a run summary."""
+    import json
+    from datetime import UTC, datetime
+
+    from observatory import pipeline
+    from observatory.config import Config
+    from observatory.warehouse import publish
+
+    assert isinstance(cfg, Config)
+    if args.lang:
+        langs = tuple(dict.fromkeys(args.lang))
+    else:
+        langs = tuple(lang for lang, index in (("fr", "index.html"), ("en", "index.en.html"))
+                      if (cfg.report.dir / index).is_file()) or (cfg.report.language,)
+    run_id = pipeline.new_run_id()
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    with publish.run_lock(cfg.warehouse.work):
+        done = publish.roll_back(cfg.warehouse.published, cfg.warehouse.keep_snapshots,
+                                 to=args.to)
+        reports = pipeline.render_published_reports(cfg, langs)
+        summary = {
+            "run_id": run_id, "kind": "rollback", "status": "rolled_back",
+            "started_at": started, "config": str(cfg.path),
+            "restored_run_id": done.restored.run_id,
+            "restored_from": str(done.restored.path),
+            "replaced_run_id": done.replaced_run_id,
+            "replaced_kept_as": str(done.kept) if done.kept else None,
+            "published_path": str(cfg.warehouse.published),
+            "report_paths": [str(p) for p in reports],
+            "ended_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        pipeline.write_run_summary(cfg, run_id, json.dumps(summary, indent=2))
+    print(f"rolled back: the published database is run {done.restored.run_id}'s "
+          f"(published {done.restored.published_at:%Y-%m-%d %H:%M:%S} UTC), "
+          f"restored from {done.restored.path}")
+    if done.replaced_run_id:
+        kept = (f", kept as {done.kept} (`observatory rollback --to {done.replaced_run_id}` "
+                "restores it)" if done.kept else "")
+        print(f"replaced: run {done.replaced_run_id}'s database{kept}")
+    print("the working database is unchanged: the next run republishes from it")
+    for path in reports:
+        print(f"Report: {path}")
+    print(f"Database: {cfg.warehouse.published}")
+    return 0
+
+
+def _serve(cfg: object) -> int:
+    """Register the [schedule] deployments on the running Prefect server and serve them."""
+    from observatory.config import Config
+    from observatory.schedule import deployment_specs, require_server
+
+    assert isinstance(cfg, Config)
+    api_url = require_server()
+    specs = deployment_specs(cfg)
+    if not specs:
+        raise ObservatoryError("nothing to serve: every cron of [schedule] is empty")
+    for spec in specs:
+        print(f"Deployment {spec.full_name}: cron {spec.cron!r} ({spec.timezone}), "
+              f"sources {spec.sources}, languages {', '.join(spec.parameters['langs'])}")
+    print(f"Prefect server: {api_url} (Ctrl-C stops serving and pauses the schedules)")
+    # The CLI is a launcher for the flows; the flows only import the package.
+    from flows.deployments import serve_deployments
+
+    serve_deployments(cfg)
+    return 0
 
 
 def _prefect_defaults() -> None:

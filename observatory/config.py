@@ -106,6 +106,7 @@ class WarehouseConfig:
     memory_limit: str
     threads: int
     temp_directory: Path
+    keep_snapshots: int = 3
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,30 @@ class DemoConfig:
 
 
 @dataclass(frozen=True)
+class ScheduleConfig:
+    """Cron schedules of the Prefect deployments `observatory serve` registers ("": not
+    served), in one time zone, and the report languages of their runs (empty: the
+    configured report language)."""
+
+    timezone: str = "Africa/Casablanca"
+    nightly_cron: str = "30 2 * * *"
+    trade_cron: str = "0 1 * * *"
+    regulatory_cron: str = "0 */6 * * *"
+    languages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NotificationsConfig:
+    """Where and when to notify: apprise URLs come from the environment variable named by
+    `urls_env`, never from the file (they carry credentials)."""
+
+    urls_env: str = "OBSERVATORY_NOTIFY_URLS"
+    on_alerts: bool = True
+    on_failure: bool = True
+    top_alerts: int = 3
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     root: Path
@@ -177,6 +202,8 @@ class Config:
     validation: ValidationConfig
     report: ReportConfig
     demo: DemoConfig
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
     profiles: dict[str, Any] = field(compare=False, default_factory=dict)
     feeds: tuple[Any, ...] = field(compare=False, default=())
     raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
@@ -220,6 +247,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "memory_limit": str,
         "threads": int,
         "temp_directory": str,
+        "keep_snapshots": int,
     },
     "validation": {"chunk_rows": int, "sample_rows": int},
     "hs_concordance": {"tables": list, "weights": str},
@@ -230,6 +258,10 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
                         "wits_reporters": list, "wits_year": int},
     "report": {"dir": str, "language": str},
     "demo": {"dir": str, "seed": int},
+    "schedule": {"timezone": str, "nightly_cron": str, "trade_cron": str,
+                 "regulatory_cron": str, "languages": list},
+    "notifications": {"urls_env": str, "on_alerts": bool, "on_failure": bool,
+                      "top_alerts": int},
 }
 
 
@@ -356,6 +388,8 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
                          competitors=competitors)
     wh = s["warehouse"]
     _positive("warehouse.threads", wh["threads"])
+    if wh["keep_snapshots"] < 0:
+        raise ConfigError("warehouse.keep_snapshots: must be 0 or more")
     work, published = root / wh["work"], root / wh["published"]
     if work.resolve() == published.resolve():
         raise ConfigError("warehouse.published: must differ from warehouse.work")
@@ -401,10 +435,13 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
             memory_limit=wh["memory_limit"],
             threads=wh["threads"],
             temp_directory=root / wh["temp_directory"],
+            keep_snapshots=wh["keep_snapshots"],
         ),
         validation=ValidationConfig(chunk_rows=val["chunk_rows"], sample_rows=val["sample_rows"]),
         report=ReportConfig(dir=root / rep["dir"], language=rep["language"]),
         demo=DemoConfig(dir=root / s["demo"]["dir"], seed=s["demo"]["seed"]),
+        schedule=_schedule(s["schedule"]),
+        notifications=_notifications(s["notifications"]),
         profiles=_profiles(raw.get("profiles", {}), known),
         feeds=_feeds(raw.get("feeds", {}), root),
         raw=raw,
@@ -594,3 +631,30 @@ def _watch(body: dict[str, Any]) -> WatchConfig:
         demand_contraction_pct=float(body["demand_contraction_pct"]),
         top_products=body["top_products"], deadline_days=body["deadline_days"],
         rasff_spike_ratio=float(body["rasff_spike_ratio"]), rasff_spike_min=body["rasff_spike_min"])
+
+
+def _schedule(body: dict[str, Any]) -> ScheduleConfig:
+    from observatory.schedule import check_cron, check_timezone
+
+    check_timezone("schedule.timezone", body["timezone"])
+    for key in ("nightly_cron", "trade_cron", "regulatory_cron"):
+        if body[key].strip():
+            check_cron(f"schedule.{key}", body[key])
+    for i, lang in enumerate(body["languages"]):
+        if lang not in LANGUAGES:
+            raise ConfigError(f"schedule.languages[{i}]: {lang!r} is not one of fr, en")
+    return ScheduleConfig(
+        timezone=body["timezone"], nightly_cron=body["nightly_cron"].strip(),
+        trade_cron=body["trade_cron"].strip(), regulatory_cron=body["regulatory_cron"].strip(),
+        languages=tuple(dict.fromkeys(body["languages"])))
+
+
+def _notifications(body: dict[str, Any]) -> NotificationsConfig:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", body["urls_env"]):
+        raise ConfigError(f"notifications.urls_env: {body['urls_env']!r} is not the name of "
+                          "an environment variable (the URLs themselves never go in this file)")
+    _positive("notifications.top_alerts", body["top_alerts"])
+    return NotificationsConfig(urls_env=body["urls_env"], on_alerts=body["on_alerts"],
+                               on_failure=body["on_failure"], top_alerts=body["top_alerts"])

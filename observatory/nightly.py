@@ -17,6 +17,7 @@ from typing import Any
 from observatory import pipeline
 from observatory.config import Config
 from observatory.errors import SourceError
+from observatory.faults import checkpoint
 from observatory.validation import gate
 from observatory.warehouse import publish
 
@@ -172,7 +173,10 @@ def _conclude(
     summary["as_of"] = as_of.isoformat()
     fingerprint = pipeline.publication_fingerprint(cfg, prepared["ref_fingerprint"])
     current = publish.published_fingerprint(cfg.warehouse.published)
-    if fingerprint == current:
+    # A working database never refreshed (e.g. rebuilt beside an existing publication)
+    # takes the full path even when the fingerprints match.
+    refreshed = pipeline.refresh_state(cfg, "trade") is not None
+    if fingerprint == current and refreshed:
         # A quiet night: only the date-dependent watch (deadlines, recent notifications);
         # republish when it raises or clears an alert.
         watch = _watch_summary(steps.refresh_watch(cfg, run_id, as_of, trade=False))
@@ -276,11 +280,13 @@ def publish_database(
     """Snapshot the working database, render the reports from the snapshot, then swap both
     into place; until the swap, readers keep the previous database and reports."""
     tmp = pipeline.stage_publication(cfg, run_id, fingerprint)
+    checkpoint("publication_staged")
     staging_dir = cfg.report.dir / f".staging-{run_id}"
     try:
         staged_cfg = _with_report_dir(cfg, staging_dir)
         staged_reports = render(staged_cfg, tmp, langs)
-        publish.replace_published(tmp, cfg.warehouse.published)
+        checkpoint("reports_rendered")
+        publish.replace_published(tmp, cfg.warehouse.published, cfg.warehouse.keep_snapshots)
         for path in staged_reports:
             os.replace(path, cfg.report.dir / path.name)
     finally:

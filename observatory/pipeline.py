@@ -21,6 +21,7 @@ import duckdb
 
 from observatory.config import Config
 from observatory.errors import ConfigError, SourceError
+from observatory.faults import checkpoint
 from observatory.sources.baci import client as baci_client
 from observatory.sources.baci import resources as baci_resources
 from observatory.sources.baci import settings as baci_settings
@@ -193,6 +194,7 @@ def _load_year(
         parameters={"archive": archive.path.name, "hs_revision": year_file.hs_revision},
         is_synthetic=synthetic,
     )
+    checkpoint("landed")
     con.execute("delete from raw.baci_flows where batch_id = ?", [batch_id])
     try:
         rows = baci_resources.load_raw_flows(con, landed, batch_id)
@@ -204,6 +206,7 @@ def _load_year(
                             is_synthetic=synthetic, message=str(exc))
     ledger.update_batch(con, batch_id, status="loaded", rows_read=rows,
                         message="; ".join(notes) or None)
+    checkpoint("raw_loaded")
     return InputOutcome(baci_settings.SOURCE, year_file.name, "loaded", batch_id,
                         year_file.release, year_file.hs_revision, year_file.year, rows,
                         is_synthetic=synthetic, message="; ".join(notes) or None)
@@ -321,6 +324,7 @@ def _settle_verdict(
     rejected = result.rejected_lines()
     if result.success:
         ledger.update_batch(con, outcome.batch_id, status="validated", rows_rejected=0)
+        checkpoint("validated")
     else:
         _quarantine(con, run_id, outcome, result, raw_table, raw_record_sql)
         con.execute(f"delete from {raw_table} where batch_id = ?", [outcome.batch_id])
@@ -1149,6 +1153,7 @@ def merge_baci_batch(cfg: Config, outcome: InputOutcome) -> int:
         )
         con.execute("delete from raw.baci_flows where batch_id = ?", [outcome.batch_id])
         ledger.update_batch(con, outcome.batch_id, status="merged", rows_loaded=rows)
+        checkpoint("merged")
     return rows
 
 
@@ -1268,6 +1273,7 @@ def build_marts(cfg: Config) -> dict[str, int]:
 def refresh_study(cfg: Config, run_id: str) -> dict[str, Any]:
     """The exportable-offer study refresh (observatory.study.refresh) on the working
     database: complexity, the study marts, CMS, the study version and its changes."""
+    checkpoint("study")
     from observatory.study.refresh import refresh_study as refresh
 
     with work_db(cfg) as con:
@@ -1279,6 +1285,7 @@ def refresh_watch(cfg: Config, run_id: str, as_of: date, *, trade: bool = True
     """The watch refresh (observatory.watch.refresh) on the working database: watch marts
     (without `trade`, only the regulatory ones), alerts, digest. The study's parameters are
     (re)written first: the watch reads them."""
+    checkpoint("watch")
     from observatory.study.refresh import write_study_parameters
     from observatory.watch.refresh import refresh_watch as refresh
 

@@ -1,7 +1,10 @@
-"""`observatory status`: last runs, freshness per source, validation outcome.
+"""`observatory status`: last runs, freshness per source, validation outcome, the schedule.
 
 Reads the run summaries (JSON files written at the end of every run) and the published
-database, never the working database, so it works while a nightly job is running.
+database, never the working database, so it works while a nightly job is running. The
+schedule comes from the configuration; when a Prefect server is configured (PREFECT_API_URL)
+the next scheduled run and the last failure come from the server, asked with short
+time-outs.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ from typing import Any
 import duckdb
 
 from observatory.config import Config
+
+# Run summary statuses of a run that failed, or finished with inputs rejected or failed.
+FAILED_STATUSES = ("failed", "completed_with_rejections")
 
 
 def last_runs(runs_dir: Path, limit: int = 5) -> list[dict[str, Any]]:
@@ -97,4 +103,88 @@ def status_lines(cfg: Config) -> list[str]:
         extra = f"; rejected or failed: {', '.join(rejected)}" if rejected else ""
         lines.append(f"  {run.get('run_id')}: {run.get('status')} "
                      f"(ended {run.get('ended_at', '?')}){extra}")
+    failed = last_failed_run(cfg.warehouse.runs_dir)
+    lines.append("Last failed run: " + (
+        f"{failed.get('run_id')} ({failed.get('status')}, ended {failed.get('ended_at', '?')})"
+        f": {failure_reason(failed)}" if failed else "none"))
+    lines += schedule_lines(cfg)
+    return lines
+
+
+def last_failed_run(runs_dir: Path) -> dict[str, Any] | None:
+    """The latest run summary whose run failed or rejected inputs."""
+    for path in sorted(runs_dir.glob("*.json"), reverse=True):
+        try:
+            run = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if isinstance(run, dict) and run.get("status") in FAILED_STATUSES:
+            return run
+    return None
+
+
+def failure_reason(run: dict[str, Any]) -> str:
+    """Why a run failed: its error, or its rejected and failed inputs with their messages."""
+    if run.get("error"):
+        return str(run["error"])
+    bad = [f"{i.get('file_name')} {i.get('status')}"
+           + (f" ({i['message']})" if i.get("message") else "")
+           for i in run.get("inputs", []) if i.get("status") in ("rejected", "failed")]
+    return "inputs " + "; ".join(bad) if bad else "no reason recorded"
+
+
+def schedule_lines(cfg: Config) -> list[str]:
+    """Each deployment's cron and time zone from the configuration; with a reachable Prefect
+    server, its next scheduled run and the last failed run with its reason."""
+    from datetime import UTC, datetime
+
+    from observatory.schedule import (
+        SOURCE_GROUPS,
+        deployment_specs,
+        local_time,
+        prefect_api_url,
+        server_view,
+    )
+
+    specs = deployment_specs(cfg)
+    tz = cfg.schedule.timezone
+    lines = [f"Schedule (time zone {tz}):"]
+    if not specs:
+        lines.append("  none: every cron of [schedule] is empty")
+    api_url = prefect_api_url()
+    view = server_view(api_url, specs) if api_url else None
+    now = datetime.now(UTC)
+    for spec in specs:
+        line = f"  {spec.full_name}: {spec.cron} ({SOURCE_GROUPS[spec.sources]})"
+        deployment = view.deployments.get(spec.name) if view and not view.error else None
+        if view and not view.error:
+            if deployment is None or not deployment.registered:
+                line += "; not on the server: run `observatory serve`"
+            else:
+                if (spec.cron, spec.timezone) not in {(c, z) for c, z, _ in
+                                                      deployment.schedules}:
+                    line += ("; the server has another schedule: run `observatory serve` "
+                             "again")
+                if deployment.paused or not any(a for _, _, a in deployment.schedules):
+                    line += "; paused (`observatory serve` is not running)"
+                if deployment.next_run is None:
+                    line += "; no run scheduled"
+                else:
+                    late = deployment.next_run < now
+                    line += (f"; next run {local_time(deployment.next_run, tz)}"
+                             + (" (late: is `observatory serve` running?)" if late else ""))
+        lines.append(line)
+    if view is None:
+        lines.append("Prefect server: no Prefect server configured (PREFECT_API_URL unset); "
+                     "`prefect server start` and `observatory serve` run the schedule")
+    elif view.error:
+        lines.append(f"Prefect server: {view.api_url}: {view.error}")
+    else:
+        lines.append(f"Prefect server: {view.api_url}")
+        failure = view.last_failure
+        lines.append("  last failure: " + (
+            f"{failure.flow_run} ({failure.deployment or 'not a deployment run'}), "
+            f"{failure.state}"
+            + (f" at {local_time(failure.when, tz)}" if failure.when else "")
+            + f": {failure.reason}" if failure else "none"))
     return lines
