@@ -911,6 +911,25 @@ def describe_machine(cfg: Any) -> dict[str, str]:
     }
 
 
+def code_version() -> str:
+    """The commit measured, and the files changed since (the benchmark's own output aside)."""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True,
+                                  check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    changed = [line[3:] for line in git("status", "--porcelain").splitlines()
+               if not line.endswith("BENCHMARKS.md")]
+    if not changed:
+        return f"git {commit}, no uncommitted changes"
+    shown = ", ".join(changed[:8]) + (f" and {len(changed) - 8} more" if len(changed) > 8
+                                      else "")
+    return f"git {commit} with uncommitted changes in {shown}"
+
+
 # ================================================================================ the run
 
 
@@ -1300,7 +1319,7 @@ def main(argv: list[str] | None = None) -> list[YearsResult]:
     started, clock = datetime.now(UTC), time.perf_counter()
     args.workdir.mkdir(parents=True, exist_ok=True)
     home, include = study_countries(args.config)
-    machine = describe_machine(load_config(args.config))
+    machine = {"code": code_version(), **describe_machine(load_config(args.config))}
     for key, value in machine.items():
         log(f"{key}: {value}")
     archive, meta = ensure_archive(args, home, include, log)
@@ -1309,6 +1328,8 @@ def main(argv: list[str] | None = None) -> list[YearsResult]:
         log(f"{n} year(s):")
         results.append(run_years(n, args, archive, log))
     machine["load average at end"] = " / ".join(f"{v:.2f}" for v in os.getloadavg())
+    if code_version() != machine["code"]:
+        machine["code"] += f"; at the end: {code_version()} (the code changed during the run)"
     text = markdown(_command(argv), started, machine, meta, results,
                     time.perf_counter() - clock, args.in_process)
     print("\n" + text, flush=True)
