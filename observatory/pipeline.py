@@ -1168,17 +1168,26 @@ REGULATORY_SOURCES = ("eping", "rasff", "feeds")
 def trade_fingerprint(cfg: Config, ref_fingerprint: str) -> str:
     """What the trade step (SQL marts, study, the watch's trade marts) is computed from:
     the trade and tariff batches, reference data, models and the study's parameters."""
+    return _inputs_fingerprint(cfg, ref_fingerprint, skip_sources=REGULATORY_SOURCES,
+                               thresholds=asdict(cfg.thresholds))
+
+
+def _inputs_fingerprint(cfg: Config, ref_fingerprint: str, *,
+                        skip_sources: tuple[str, ...] = (), **parts: Any) -> str:
+    """A hash of the merged or published batches (less those of `skip_sources`), the study's
+    parameters, the HS conversion, the SQL models, the reference data and `parts`."""
+    skip = " and source not in (select unnest(?::varchar[]))" if skip_sources else ""
     with work_db(cfg) as con:
         batches = [r[0] for r in con.execute(
-            "select batch_id from ops.load_ledger where status in ('merged', 'published') "
-            "and source not in (select unnest(?)) order by batch_id",
-            [list(REGULATORY_SOURCES)]).fetchall()]
+            "select batch_id from ops.load_ledger where status in ('merged', 'published')"
+            f"{skip} order by batch_id", [list(skip_sources)] if skip_sources else []
+        ).fetchall()]
     payload = {
-        "batches": batches, "study": asdict(cfg.study), "thresholds": asdict(cfg.thresholds),
-        "analysis": asdict(cfg.analysis), "potential": asdict(cfg.potential),
+        "batches": batches, "study": asdict(cfg.study), "analysis": asdict(cfg.analysis),
+        "potential": asdict(cfg.potential),
         "hs_concordance": [str(p) for p in cfg.hs_concordance.tables]
                           + [cfg.hs_concordance.weights],
-        "sql": sql_runner.sql_fingerprint(), "ref": ref_fingerprint,
+        "sql": sql_runner.sql_fingerprint(), "ref": ref_fingerprint, **parts,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
@@ -1201,25 +1210,9 @@ def publication_fingerprint(cfg: Config, ref_fingerprint: str) -> str:
     """What the published database would hold: merged batches, parameters, models, ref.
     (The watch's date is not in it: a quiet night re-evaluates the date-dependent alerts
     and republishes only when they change.)"""
-    with work_db(cfg) as con:
-        batches = [r[0] for r in con.execute(
-            "select batch_id from ops.load_ledger where status in ('merged', 'published') "
-            "order by batch_id"
-        ).fetchall()]
-    payload = {
-        "batches": batches,
-        "study": asdict(cfg.study),
-        "rca_threshold": cfg.thresholds.rca,
-        "analysis": asdict(cfg.analysis),
-        "potential": asdict(cfg.potential),
-        "watch": asdict(cfg.watch),
-        "mirror_band": [cfg.thresholds.mirror_band_low, cfg.thresholds.mirror_band_high],
-        "hs_concordance": [str(p) for p in cfg.hs_concordance.tables]
-                          + [cfg.hs_concordance.weights],
-        "sql": sql_runner.sql_fingerprint(),
-        "ref": ref_fingerprint,
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    return _inputs_fingerprint(
+        cfg, ref_fingerprint, rca_threshold=cfg.thresholds.rca, watch=asdict(cfg.watch),
+        mirror_band=[cfg.thresholds.mirror_band_low, cfg.thresholds.mirror_band_high])
 
 
 def build_hs_conversion(cfg: Config, con: duckdb.DuckDBPyConnection) -> list[str]:
