@@ -1,10 +1,14 @@
 """Run a Great Expectations suite over a batch in bounded chunks, and SQL checks beside it.
 
 GX's SQL datasource does not work on DuckDB in the versions we use (metric fetches after the
-connection closed return nothing; regex is unsupported for the dialect), so batches are
-streamed out of DuckDB as Arrow record batches of at most `chunk_rows` rows and validated
-through GX's pandas datasource. Checks that need the whole batch at once (compound-key
-uniqueness) run in SQL. Every failing row is reported with its file line number.
+connection closed return nothing; regex is unsupported for the dialect), so rows go from
+DuckDB to GX's pandas datasource as Arrow record batches of at most `chunk_rows` rows.
+What GX sees is kept small without changing a verdict: categorical columns are checked on
+their distinct values (one grouping-sets scan), and a row expectation whose rejected rows an
+exact SQL condition can select (not null, between) runs on the rows that condition selects,
+a superset of those it could reject (usually none); any other row expectation sees every
+row. Checks that need the whole batch at once (compound-key uniqueness) run in SQL. Every
+failing row is reported with its file line number.
 """
 
 from __future__ import annotations
@@ -170,10 +174,9 @@ def run_suite(spec: SuiteSpec, con: duckdb.DuckDBPyConnection, *, chunk_rows: in
 def _run_checks(spec: SuiteSpec, con: duckdb.DuckDBPyConnection, definition: Callable[..., Any],
                 checks: list[CheckResult], defects: list[RowDefect], chunk_rows: int,
                 sample_rows: int) -> None:
-    # 1. Categorical columns, on their distinct values with row counts.
-    for column, expectations in spec.by_value.items():
-        values = con.sql(f'select "{column}", count(*) as n_rows from {ROWS} group by all').df()
-        outcome = definition(f"values_{column}", expectations()).run(
+    # 1. Categorical columns, on their distinct values with row counts (one scan for all).
+    for column, values in _distinct_values(con, list(spec.by_value)).items():
+        outcome = definition(f"values_{column}", spec.by_value[column]()).run(
             batch_parameters={"dataframe": values},
             result_format={"result_format": "COMPLETE", "return_unexpected_index_query": False},
         )
@@ -191,25 +194,119 @@ def _run_checks(spec: SuiteSpec, con: duckdb.DuckDBPyConnection, definition: Cal
             check.sample = [_plain(v) for v in bad[column].head(sample_rows)]
             checks.append(check)
             defects.extend(_locate(con, column, bad[column].tolist(), cfg.type, cfg.kwargs))
-    # 2. Row-level expectations on bounded chunks of the measure columns.
-    row_definition = definition("rows", spec.by_row())
+    # 2. Row-level expectations. Those with an exact SQL pre-filter run on the rows the
+    # filter selects (every row they could reject, usually none); the others on every row.
+    # Either way in bounded chunks.
+    expectations = spec.by_row()
+    types = dict(con.execute(f"select column_name, column_type from (describe {ROWS})")
+                 .fetchall())
+    filters = {id(e): _candidates(e, types) for e in expectations}
+    prefiltered = [e for e in expectations if filters[id(e)] is not None]
+    scanned = [e for e in expectations if filters[id(e)] is None]
+    total_rows = int(con.execute(f"select count(*) from {ROWS}").fetchall()[0][0])
+    columns = ", ".join(f'"{c}"' for c in [LINE, *spec.row_columns])
+    if prefiltered:
+        where = " or ".join(f"({filters[id(e)]})" for e in prefiltered)
+        totals = _row_checks(spec, con, definition, "rows_flagged", prefiltered,
+                             f"select {columns} from {ROWS} where {where} order by {LINE}",
+                             defects, chunk_rows, sample_rows)
+        for total in totals:
+            total.element_count = total_rows  # the rows left out pass by construction
+        checks.extend(totals)
+    if scanned:
+        checks.extend(_row_checks(spec, con, definition, "rows", scanned,
+                                  f"select {columns} from {ROWS} order by {LINE}",
+                                  defects, chunk_rows, sample_rows))
+    # 3. Whole-batch checks in SQL.
+    for sql_check in spec.sql_checks:
+        rows = con.execute(sql_check.query.format(rows=ROWS),
+                           list(sql_check.params)).fetchall()
+        checks.append(CheckResult(
+            spec.name, sql_check.name, sql_check.column, success=not rows,
+            element_count=-1, unexpected_count=len(rows),
+            sample=[r[2] for r in rows[:sample_rows]],
+        ))
+        defects.extend(RowDefect(int(r[0]) if r[0] is not None else None, r[1], r[2])
+                       for r in rows)
+
+
+def _distinct_values(con: duckdb.DuckDBPyConnection, columns: list[str]) -> dict[str, Any]:
+    """Each column's distinct values with their row counts, from one grouping-sets scan."""
+    if not columns:
+        return {}
+    quoted = [f'"{c}"' for c in columns]
+    flags = ", ".join(f"grouping({q}) = 0 as _g{i}" for i, q in enumerate(quoted))
+    sets = ", ".join(f"({q})" for q in quoted)
+    frame = con.sql(f"select {', '.join(quoted)}, {flags}, count(*) as n_rows from {ROWS} "
+                    f"group by grouping sets ({sets})").df()
+    out = {}
+    for i, column in enumerate(columns):
+        part = frame.loc[frame[f"_g{i}"], [column, "n_rows"]]
+        out[column] = part.sort_values(column, na_position="last").reset_index(drop=True)
+    return out
+
+
+def _candidates(expectation: Any, types: dict[str, str]) -> str | None:
+    """A SQL condition true on every row the expectation could reject, or None when there is
+    none we can state exactly (the expectation then sees every row).
+
+    A superset on purpose, so that Great Expectations still gives every verdict: NaN and
+    infinities are always candidates (GX reads NaN as a null), nulls are for the not-null
+    check (GX leaves nulls out of range checks), bounds are compared as GX compares them,
+    strict or not. An expectation with `mostly` below 1 or a row condition is judged on
+    all rows, so it is never pre-filtered.
+    """
+    kwargs = expectation.configuration.kwargs
+    column = kwargs.get("column")
+    if column not in types or kwargs.get("mostly", 1) != 1 or kwargs.get("row_condition"):
+        return None
+    quoted = f'"{column}"'
+    floating = types[column] in ("DOUBLE", "FLOAT", "REAL")
+    odd = f"isnan({quoted}) or isinf({quoted})" if floating else "false"
+    kind = expectation.expectation_type
+    if kind == "expect_column_values_to_not_be_null":
+        return f"{quoted} is null or {odd}"
+    if kind == "expect_column_values_to_be_between" and _numeric(types[column]):
+        low, high = kwargs.get("min_value"), kwargs.get("max_value")
+        if not all(v is None or isinstance(v, int | float) for v in (low, high)):
+            return None  # bounds given as evaluation parameters or dates
+        below = "<=" if kwargs.get("strict_min") else "<"
+        above = ">=" if kwargs.get("strict_max") else ">"
+        bounds = [f"{quoted} {below} {float(low)!r}" if low is not None else None,
+                  f"{quoted} {above} {float(high)!r}" if high is not None else None]
+        return " or ".join([odd, *[b for b in bounds if b]])
+    return None
+
+
+def _numeric(data_type: str) -> bool:
+    return data_type in ("DOUBLE", "FLOAT", "REAL", "TINYINT", "SMALLINT", "INTEGER",
+                         "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                         "UBIGINT") or data_type.startswith("DECIMAL")
+
+
+def _row_checks(spec: SuiteSpec, con: duckdb.DuckDBPyConnection,
+                definition: Callable[..., Any], name: str, expectations: list[Any],
+                query: str, defects: list[RowDefect], chunk_rows: int,
+                sample_rows: int) -> list[CheckResult]:
+    """Run row expectations over the rows of `query`, chunk by chunk; one total per
+    expectation."""
+    row_definition = definition(name, expectations)
     result_format = {
         "result_format": "COMPLETE",
         "unexpected_index_column_names": [LINE],
         "return_unexpected_index_query": False,
         "partial_unexpected_count": sample_rows,
     }
-    totals: dict[str, CheckResult] = {}
-    columns = ", ".join(f'"{c}"' for c in [LINE, *spec.row_columns])
-    reader = con.sql(f"select {columns} from {ROWS} order by {LINE}").to_arrow_reader(chunk_rows)
+    totals = {f"{e.expectation_type}:{getattr(e, 'column', None)}": CheckResult(
+        spec.name, e.expectation_type, getattr(e, "column", None)) for e in expectations}
+    reader = con.sql(query).to_arrow_reader(chunk_rows)
     for frame in _frames(reader, chunk_rows):
         outcome = row_definition.run(batch_parameters={"dataframe": frame},
                                      result_format=result_format)
         for res in outcome.results:
             cfg = res.expectation_config
             column = cfg.kwargs.get("column")
-            key = f"{cfg.type}:{column}"
-            total = totals.setdefault(key, CheckResult(spec.name, cfg.type, column))
+            total = totals[f"{cfg.type}:{column}"]
             total.element_count += int(res.result.get("element_count", len(frame)))
             total.unexpected_count += int(res.result.get("unexpected_count", 0) or 0)
             total.success = total.success and bool(res.success) and not _raised(res)
@@ -222,18 +319,7 @@ def _run_checks(spec: SuiteSpec, con: duckdb.DuckDBPyConnection, definition: Cal
                     total.sample.append(_plain(value))
                 defects.append(RowDefect(int(item[LINE]), column or "",
                                          _reason(cfg.type, column, value, cfg.kwargs)))
-    checks.extend(totals.values())
-    # 3. Whole-batch checks in SQL.
-    for sql_check in spec.sql_checks:
-        rows = con.execute(sql_check.query.format(rows=ROWS),
-                           list(sql_check.params)).fetchall()
-        checks.append(CheckResult(
-            spec.name, sql_check.name, sql_check.column, success=not rows,
-            element_count=-1, unexpected_count=len(rows),
-            sample=[r[2] for r in rows[:sample_rows]],
-        ))
-        defects.extend(RowDefect(int(r[0]) if r[0] is not None else None, r[1], r[2])
-                       for r in rows)
+    return list(totals.values())
 
 
 def _frames(reader: Any, chunk_rows: int) -> Iterator[Any]:

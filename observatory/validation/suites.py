@@ -73,12 +73,20 @@ def trade_flow_sql_checks(batch_id: str) -> list[SqlCheck]:
             name="compound_key_unique(year, exporter_code, importer_code, hs6)",
             column="year,exporter_code,importer_code,hs6",
             query="""
-                with duplicates as (
-                    select year, exporter_code, importer_code, hs6,
-                           list(line_number order by line_number) as lines
+                -- Keys first (10 million groups a year: no list per group), then the
+                -- lines of the duplicated keys only.
+                with keys as (
+                    select year, exporter_code, importer_code, hs6
                     from {rows}
                     group by year, exporter_code, importer_code, hs6
                     having count(*) > 1
+                ),
+                duplicates as (
+                    select year, exporter_code, importer_code, hs6,
+                           list(line_number order by line_number) as lines
+                    from {rows}
+                    semi join keys using (year, exporter_code, importer_code, hs6)
+                    group by year, exporter_code, importer_code, hs6
                 )
                 select unnest(lines) as line_number, 'year,i,j,k',
                        'duplicate key (' || year || ', ' || exporter_code || ', '
