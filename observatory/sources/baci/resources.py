@@ -37,7 +37,7 @@ def load_raw_flows(con: duckdb.DuckDBPyConnection, path: Path, batch_id: str) ->
     # row_number() over () is evaluated by DuckDB's streaming window in scan order, so it is
     # the data row's position; +1 for the header gives the file's line number.
     try:
-        con.execute(
+        inserted = con.execute(
             """
             insert into raw.baci_flows (batch_id, line_number, t, i, j, k, v, q)
             select ?, row_number() over () + 1, t, i, j, k, v, q
@@ -48,13 +48,10 @@ def load_raw_flows(con: duckdb.DuckDBPyConnection, path: Path, batch_id: str) ->
                                      'k': 'VARCHAR', 'v': 'DOUBLE', 'q': 'DOUBLE'})
             """,
             [batch_id, str(path)],
-        )
+        ).fetchall()
     except duckdb.Error as exc:
         raise SourceError(f"{path.name}: {_csv_error(exc)}") from exc
-    row = con.execute(
-        "select count(*) from raw.baci_flows where batch_id = ?", [batch_id]
-    ).fetchone()
-    return int(row[0]) if row else 0
+    return int(inserted[0][0]) if inserted else 0  # an insert answers its row count
 
 
 def _csv_error(exc: duckdb.Error) -> str:
