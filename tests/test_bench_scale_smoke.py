@@ -49,3 +49,13 @@ def test_benchmark_writes_its_report(tmp_path):
     assert result.steps["floor_csv"].figures["rows"] == flows
     # Targets not run at this scale say so instead of inventing a verdict.
     assert "| 10 years: study + watch refresh ≤ 60 s | n/a | not run (add --years 10) |" in text
+
+    # Incremental runs: nothing new publishes nothing; a republished year is ingested again.
+    quiet = result.steps["quiet_nightly"].figures
+    assert quiet["published"] is False and quiet["statuses"] == ["unchanged"]
+    again = result.steps["republished_year"].figures
+    assert again["member"] == "BACI_HS22_Y2024_V202602.csv"
+    for step in ("**nothing new: the whole nightly job** (run_nightly; Prefect's start-up not "
+                 "included)", "**one year republished: the whole nightly job** (run_nightly)",
+                 "of which validation", "of which study"):
+        assert float(rows[step][0]) >= 0, step
