@@ -632,6 +632,7 @@ def step_refresh(ctx: dict[str, Any], stages: Stages) -> dict[str, Any]:
             con.execute("checkpoint")
     return {"study_seconds": study["seconds"], "watch_seconds": watch["seconds"],
             "study_notes": study.get("notes", []), "alerts": watch.get("alerts", {}),
+            "study_complexity": study.get("complexity", {}),
             "tables": {**study.get("tables", {}), **watch.get("tables", {})}}
 
 
@@ -787,7 +788,8 @@ def step_republished_year(ctx: dict[str, Any], stages: Stages) -> dict[str, Any]
     if len(loaded) != 1 or not summary["published"]:
         raise RuntimeError(f"expected one republished year: {json.dumps(summary['inputs'])[:500]}")
     return {"member": written["member"], "study_notes": summary["study"].get("notes", []),
-            "study_seconds": summary["study"].get("seconds", {})}
+            "study_seconds": summary["study"].get("seconds", {}),
+            "study_complexity": summary["study"].get("complexity", {})}
 
 
 STEPS: dict[str, Callable[[dict[str, Any], Stages], dict[str, Any]]] = {
@@ -1241,6 +1243,9 @@ def step_details(result: YearsResult) -> list[str]:
         seconds = again.figures.get("study_seconds", {})
         out.append("- one year republished, study steps (s): " + ", ".join(
             f"{k} {v:.2f}" for k, v in sorted(seconds.items(), key=lambda kv: -kv[1])))
+        if again.figures.get("study_complexity"):
+            out.append("- one year republished, complexity marts: "
+                       + _complexity_line(again.figures["study_complexity"]))
         if again.figures.get("study_notes"):
             out.append("- one year republished, study notes: "
                        + "; ".join(again.figures["study_notes"]))
@@ -1268,6 +1273,16 @@ def step_details(result: YearsResult) -> list[str]:
                + ", ".join(f"{name} {step.load:.2f}" for name, step in result.steps.items())
                + " (other processes on the machine slow every figure down)")
     return out
+
+
+def _complexity_line(done: dict[str, Any]) -> str:
+    """Which (level, years) the complexity marts recomputed and reused."""
+    def years(pairs: dict[str, list[int]]) -> str:
+        return "; ".join(f"{level} {', '.join(map(str, ys))}" for level, ys in pairs.items()
+                         if ys) or "none"
+    return (f"recomputed {years(done.get('recomputed', {}))}; reused "
+            f"{years(done.get('reused', {}))}; fingerprints "
+            f"{done.get('fingerprint_seconds', 0):.2f} s")
 
 
 def summary_table(results: list[YearsResult]) -> str:

@@ -209,6 +209,9 @@ def step_refresh(con: duckdb.DuckDBPyConnection, cfg: Any) -> Step | str:
         from observatory.study.refresh import refresh_study
     except ImportError as exc:
         return f"study refresh: not available ({exc})"
+    # The complexity step before this one recorded every year: forget it, so that this
+    # step times a whole refresh (an unchanged year would otherwise be reused).
+    con.execute("delete from ops.complexity_state")
     with measured("study refresh (refresh_study)") as step:
         try:
             outcome = refresh_study(con, cfg, "bench")

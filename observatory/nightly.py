@@ -263,11 +263,13 @@ def _watch_summary(outcome: dict[str, Any]) -> dict[str, Any]:
 
 
 def _study_summary(outcome: dict[str, Any]) -> dict[str, Any]:
-    """What the run summary keeps of a study refresh: version, changes, seconds per step."""
+    """What the run summary keeps of a study refresh: version, changes, seconds per step,
+    the complexity years recomputed and reused."""
     version = outcome["version"]
     return {"study_id": version["study_id"], "new_version": version["new_version"],
             "previous_id": version["previous_id"], "changes": version["changes"],
-            "seconds": outcome["seconds"], "notes": outcome["notes"]}
+            "seconds": outcome["seconds"], "notes": outcome["notes"],
+            "complexity": outcome.get("complexity", {})}
 
 
 def publish_database(

@@ -59,3 +59,7 @@ def test_benchmark_writes_its_report(tmp_path):
                  "included)", "**one year republished: the whole nightly job** (run_nightly)",
                  "of which validation", "of which study"):
         assert float(rows[step][0]) >= 0, step
+    # Only the republished year's complexity is recomputed; the other year is reused.
+    complexity = again["study_complexity"]
+    assert {tuple(v) for v in complexity["recomputed"].values()} == {(2024,)}
+    assert {tuple(v) for v in complexity["reused"].values()} == {(2023,)}

@@ -15,19 +15,36 @@ importers, and for HS4 also over the HS6 codes of each HS4 (left(product_code, 4
 Memory: one year at a time, DuckDB sums the year's flows into a temporary table (at most
 countries x products rows a level, about 1 million at HS6 for BACI); each level of the year
 is fetched and computed on its own, and its results are inserted before the next one.
+
+Incremental: each year's results depend on that year's exports only, so every (year, level)
+has a fingerprint of its inputs (see `year_fingerprints`), kept in `ops.complexity_state`
+with the row counts it produced. A build recomputes the pairs whose fingerprint changed or
+whose rows are not what was recorded, deletes the rows of years and levels no longer asked
+for, and leaves the others untouched: when one year is republished, only that year is
+recomputed. The first build, and any change of home country, RCA threshold or
+`METHOD_VERSION`, recompute everything.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import pandas as pd
 
 from observatory.indicators.complexity import complexity
+from observatory.warehouse import ledger
 
 COLS = {"time": "year", "loc": "exporter_iso3", "prod": "product_code", "val": "value_usd"}
 LEVELS = (4, 6)
+# Part of every fingerprint: bump it when the method, its conventions or the marts' columns
+# change, and the next build recomputes every year.
+METHOD_VERSION = 1
 # The mart tables and their columns, created before any row is inserted so that an empty
 # study still has them with their types.
 TABLES: dict[str, dict[str, str]] = {
@@ -44,7 +61,38 @@ TABLES: dict[str, dict[str, str]] = {
         "m": "integer", "density": "double", "cog": "double", "distance": "double",
     },
 }
+# The column of ops.complexity_state that records each table's rows for a (year, level).
+STATE_ROWS = {"complexity_countries": "countries_rows", "complexity_products": "products_rows",
+              "home_product_space": "home_rows"}
 _EXPORTS = "_complexity_exports"
+_REUSED = "_complexity_reused"
+
+Pair = tuple[int, int]  # (year, level)
+
+
+@dataclass
+class ComplexityBuild:
+    """What a build did: the marts' row counts and which (year, level) pairs it recomputed,
+    reused unchanged, or removed (no longer in the study or not asked for)."""
+
+    tables: dict[str, int]
+    recomputed: list[Pair] = field(default_factory=list)
+    reused: list[Pair] = field(default_factory=list)
+    removed: list[Pair] = field(default_factory=list)
+    fingerprint_seconds: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        """For run summaries: the years of each kind by level ("HS4": [2021, ...])."""
+
+        def by_level(pairs: list[Pair]) -> dict[str, list[int]]:
+            out: dict[str, list[int]] = {}
+            for year, level in sorted(pairs, key=lambda p: (p[1], p[0])):
+                out.setdefault(f"HS{level}", []).append(year)
+            return out
+
+        return {"recomputed": by_level(self.recomputed), "reused": by_level(self.reused),
+                "removed": by_level(self.removed),
+                "fingerprint_seconds": round(self.fingerprint_seconds, 3)}
 
 
 def build_complexity_marts(
@@ -54,12 +102,30 @@ def build_complexity_marts(
     levels: Iterable[int] = LEVELS,
     notes: list[str] | None = None,
 ) -> dict[str, int]:
-    """Replace the three complexity marts for every study year (ops.run_parameters) at each
-    product level in `levels` (4 and/or 6); returns {"mart.<table>": rows}.
+    """`update_complexity_marts`, returning only {"mart.<table>": rows}."""
+    return update_complexity_marts(con, home_iso3, rca_threshold, levels, notes).tables
+
+
+def update_complexity_marts(
+    con: duckdb.DuckDBPyConnection,
+    home_iso3: str,
+    rca_threshold: float,
+    levels: Iterable[int] = LEVELS,
+    notes: list[str] | None = None,
+    *,
+    run_id: str | None = None,
+    force: bool = False,
+) -> ComplexityBuild:
+    """Bring the three complexity marts up to date for every study year (ops.run_parameters)
+    at each product level in `levels` (4 and/or 6): recompute the (year, level) pairs whose
+    inputs' fingerprint changed or whose rows are not those recorded (all of them when
+    `force`), delete the pairs no longer asked for, keep the others. `run_id` (default: that
+    of ops.run_parameters) is recorded in ops.complexity_state.
 
     A year whose exports the complexity indicators reject (fewer than 2 countries or
     products, a country or product without any presence, a constant COI in a tiny world)
-    is skipped with a note appended to `notes` when a list is given; otherwise it raises.
+    is skipped with a note appended to `notes` when a list is given (again on every later
+    build that reuses it); otherwise it raises.
 
     Raises:
         ValueError: a level other than 4 or 6, or (without `notes`) a rejected year,
@@ -69,38 +135,179 @@ def build_complexity_marts(
     wanted = sorted(set(given))
     if not set(wanted) <= set(LEVELS):
         raise ValueError(f"complexity marts: levels must be 4 and/or 6, got {list(given)!r}")
-    for name, columns in TABLES.items():
-        body = ", ".join(f"{column} {kind}" for column, kind in columns.items())
-        con.execute(f"create or replace table mart.{name} ({body})")
-    (first, last), = con.execute(
-        "select min(first_year), max(last_year) from ops.run_parameters").fetchall()
-    years = range(first, last + 1) if first is not None and wanted else range(0)
+    _ensure_tables(con)
+    (first, last, params_run), = con.execute(
+        "select min(first_year), max(last_year), min(run_id) from ops.run_parameters"
+    ).fetchall()
+    run_id = run_id or params_run or "unknown"
+    years = list(range(first, last + 1)) if first is not None and wanted else []
+    started = time.perf_counter()
+    fingerprints = year_fingerprints(con, years, wanted, home_iso3, rca_threshold)
+    build = ComplexityBuild(tables={}, fingerprint_seconds=time.perf_counter() - started)
+
+    state = _state(con)
+    present = _present_rows(con)
+    for pair, fingerprint in fingerprints.items():
+        recorded = state.get(pair)
+        if (not force and recorded is not None and recorded["fingerprint"] == fingerprint
+                and all(present.get((name, *pair), 0) == recorded[column]
+                        for name, column in STATE_ROWS.items())):
+            build.reused.append(pair)
+    kept = set(build.reused)
+    build.removed = sorted(
+        ({pair for pair in state} | {(y, lv) for _, y, lv in present}) - set(fingerprints))
+    _delete_all_but(con, kept)
+
     for year in years:
-        _stage_exports(con, year, wanted)
+        todo = [level for level in wanted if (year, level) not in kept]
+        if todo:
+            _stage_exports(con, year, todo)
         try:
             for level in wanted:
-                exports = con.execute(
-                    f"select year, exporter_iso3, product_code, value_usd from {_EXPORTS} "
-                    "where level = ?",
-                    [level],
-                ).df()
-                if exports.empty:
-                    continue
-                try:
-                    frames = _level_year(exports, home_iso3, rca_threshold, level)
-                except ValueError as exc:
-                    if notes is None:
-                        raise
-                    notes.append(f"{year}: {exc}; no complexity rows for that year and level")
-                    continue
-                for name, frame in frames.items():
-                    _insert(con, name, frame)
+                if (year, level) in kept:
+                    note = state[(year, level)]["note"]
+                else:
+                    note = _compute(con, year, level, home_iso3, rca_threshold,
+                                    fingerprints[(year, level)], run_id,
+                                    raise_rejected=notes is None)
+                    build.recomputed.append((year, level))
+                if note and notes is not None:
+                    notes.append(note)
         finally:
             con.execute(f"drop table if exists {_EXPORTS}")
-    return {
+    build.tables = {
         f"mart.{name}": con.execute(f"select count(*) from mart.{name}").fetchall()[0][0]
         for name in TABLES
     }
+    return build
+
+
+def year_fingerprints(
+    con: duckdb.DuckDBPyConnection,
+    years: list[int],
+    levels: Iterable[int],
+    home_iso3: str,
+    rca_threshold: float,
+) -> dict[Pair, str]:
+    """{(year, level): fingerprint} of what each year's complexity is computed from: the
+    year's rows as the marts read them (staging.stg_trade_flows_study: reconciled annual HS6
+    flows, after any HS-revision conversion) and the parameters.
+
+    The rows enter as their count and the sum, as a 128-bit integer, of a 64-bit hash of
+    (exporter, product, value): the sum does not depend on row order or the parallel plan
+    (unlike a sum of doubles), identical rows do not cancel (unlike XOR), and a changed,
+    added or removed row changes it except with odds of about 2^-64. The importer is left
+    out: the marts sum over importers. One scan of the study years' flows for all of them.
+    """
+    if not years:
+        return {}
+    found = {
+        year: (n_rows, str(row_hashes))
+        for year, n_rows, row_hashes in con.execute(
+            """
+            select year, count(*), sum(hash(exporter_iso3, product_code, value_usd))
+            from staging.stg_trade_flows_study
+            where hs_level = 6 and freq = 'A' and reported_by = 'reconciled'
+              and year between ? and ?
+            group by year
+            """,
+            [min(years), max(years)],
+        ).fetchall()
+    }
+    out: dict[Pair, str] = {}
+    for year in years:
+        n_rows, row_hashes = found.get(year, (0, "0"))
+        for level in sorted(set(levels)):
+            payload = {"method": METHOD_VERSION, "home": home_iso3,
+                       "rca_threshold": float(rca_threshold), "level": level, "year": year,
+                       "rows": n_rows, "row_hashes": row_hashes}
+            out[(year, level)] = hashlib.sha256(
+                json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    return out
+
+
+def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the marts that are missing; replace one whose columns differ (its rows no
+    longer match ops.complexity_state, so every year is recomputed)."""
+    for name, columns in TABLES.items():
+        described = con.execute(
+            "select column_name, lower(data_type) from information_schema.columns "
+            "where table_schema = 'mart' and table_name = ? order by ordinal_position",
+            [name]).fetchall()
+        if described != list(columns.items()):
+            body = ", ".join(f"{column} {kind}" for column, kind in columns.items())
+            con.execute(f"create or replace table mart.{name} ({body})")
+
+
+def _state(con: duckdb.DuckDBPyConnection) -> dict[Pair, dict[str, Any]]:
+    """{(year, level): {fingerprint, <table>_rows, note}} as last recorded."""
+    columns = ["fingerprint", *STATE_ROWS.values(), "note"]
+    rows = con.execute(
+        f"select year, level, {', '.join(columns)} from ops.complexity_state").fetchall()
+    return {(year, level): dict(zip(columns, rest, strict=True))
+            for year, level, *rest in rows}
+
+
+def _present_rows(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int, int], int]:
+    """{(table, year, level): rows} of the three marts as they are."""
+    out: dict[tuple[str, int, int], int] = {}
+    for name in TABLES:
+        for year, level, rows in con.execute(
+                f"select year, level, count(*) from mart.{name} group by all").fetchall():
+            out[(name, year, level)] = rows
+    return out
+
+
+def _delete_all_but(con: duckdb.DuckDBPyConnection, kept: set[Pair]) -> None:
+    """Delete every mart row and state row whose (year, level) is not kept, at once."""
+    con.execute(f"create or replace temp table {_REUSED} (year integer, level integer)")
+    if kept:
+        con.executemany(f"insert into {_REUSED} values (?, ?)", sorted(kept))
+    con.execute("begin transaction")
+    try:
+        for table in [f"mart.{name}" for name in TABLES] + ["ops.complexity_state"]:
+            con.execute(f"delete from {table} as t where not exists (select 1 from {_REUSED} "
+                        "as k where k.year = t.year and k.level = t.level)")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.execute(f"drop table if exists {_REUSED}")
+
+
+def _compute(
+    con: duckdb.DuckDBPyConnection, year: int, level: int, home_iso3: str,
+    rca_threshold: float, fingerprint: str, run_id: str, *, raise_rejected: bool,
+) -> str | None:
+    """Compute one (year, level) from the staged exports and insert its rows and its state
+    in one transaction; returns the note of a rejected year (None otherwise)."""
+    exports = con.execute(
+        f"select year, exporter_iso3, product_code, value_usd from {_EXPORTS} where level = ?",
+        [level],
+    ).df()
+    frames: dict[str, pd.DataFrame] = {}
+    note = None
+    if not exports.empty:
+        try:
+            frames = _level_year(exports, home_iso3, rca_threshold, level)
+        except ValueError as exc:
+            if raise_rejected:
+                raise
+            note = f"{year}: {exc}; no complexity rows for that year and level"
+    con.execute("begin transaction")
+    try:
+        for name, frame in frames.items():
+            _insert(con, name, frame)
+        rows = [len(frames[name]) if name in frames else 0 for name in STATE_ROWS]
+        con.execute(
+            "insert into ops.complexity_state values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [year, level, fingerprint, run_id, ledger.now(), *rows, note])
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return note
 
 
 def _stage_exports(con: duckdb.DuckDBPyConnection, year: int, levels: list[int]) -> None:

@@ -3,9 +3,10 @@ constant-market-share decomposition, and the study's version record.
 
 Order: write `ops.study_parameters` and `ops.study_markets` from the configuration; compute
 economic complexity (Python, sparse matrices) into `mart.complexity_*` and
-`mart.home_product_space`; apply `sql/study/*.sql` in file-name order (they read the
-parameters, the study flows and the complexity marts); decompose the change in exports
-(constant market shares); record the version and what changed since the previous one.
+`mart.home_product_space` for the years whose inputs changed (ops.complexity_state); apply
+`sql/study/*.sql` in file-name order (they read the parameters, the study flows and the
+complexity marts); decompose the change in exports (constant market shares); record the
+version and what changed since the previous one.
 """
 
 from __future__ import annotations
@@ -49,14 +50,15 @@ def apply_study_sql(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def refresh_study(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str) -> dict[str, Any]:
-    """Recompute every study table from the flows in the warehouse; returns
-    {"tables": {table: rows}, "seconds": {step: seconds}, "version": {...},
-    "notes": [what was skipped and why]}.
+    """Recompute every study table from the flows in the warehouse (the complexity marts only
+    for the years whose inputs changed); returns {"tables": {table: rows}, "seconds": {step:
+    seconds}, "version": {...}, "notes": [what was skipped and why], "complexity":
+    {"recomputed" | "reused" | "removed": {"HS6": [years]}, "fingerprint_seconds": s}}.
 
     Needs `ops.run_parameters` (written by the run's prepare step) and the staging views.
     """
     from observatory.study.cms import build_cms_mart
-    from observatory.study.complexity_marts import build_complexity_marts
+    from observatory.study.complexity_marts import update_complexity_marts
     from observatory.study.versions import record_version
 
     seconds: dict[str, float] = {}
@@ -68,8 +70,9 @@ def refresh_study(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str) -> d
     started = time.perf_counter()
     write_study_parameters(con, cfg, run_id)
     notes: list[str] = []
-    build_complexity_marts(con, cfg.study.home, cfg.thresholds.rca,
-                           levels=cfg.analysis.complexity_levels, notes=notes)
+    complexity = update_complexity_marts(con, cfg.study.home, cfg.thresholds.rca,
+                                         levels=cfg.analysis.complexity_levels, notes=notes,
+                                         run_id=run_id)
     timed("complexity", started)
     for path in study_sql_files():
         started = time.perf_counter()
@@ -83,7 +86,8 @@ def refresh_study(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str) -> d
     timed("versions", started)
     for name in STUDY_TABLES:
         tables[f"mart.{name}"] = con.execute(f"select count(*) from mart.{name}").fetchall()[0][0]
-    return {"tables": tables, "seconds": seconds, "version": version, "notes": notes}
+    return {"tables": tables, "seconds": seconds, "version": version, "notes": notes,
+            "complexity": complexity.summary()}
 
 
 # The tables a refresh writes (mart schema), in the order the report presents them.
