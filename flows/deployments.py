@@ -1,4 +1,5 @@
-"""The observatory's Prefect deployments, served by `observatory serve`.
+"""The observatory's Prefect deployments, served by `observatory serve` or deployed to a
+work pool by `observatory deploy --pool NAME`.
 
 One deployment of the `nightly` flow per `[schedule]` cron: `nightly/nightly` (every
 source), `nightly/trade` and `nightly/regulatory` (one source group each), each with its
@@ -7,6 +8,9 @@ languages, sources). `serve` registers them on the Prefect server PREFECT_API_UR
 and runs their flow runs in this process's children, one at a time (the runs share the
 warehouse's run lock). Scheduling needs a running `prefect server start`: Prefect's
 temporary server has no scheduler.
+
+`deploy_to_pool` registers the same deployments on a process work pool instead: a worker
+(`prefect worker start --pool NAME`), on whichever machine holds the warehouse, runs them.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from prefect.schedules import Cron
 
 from flows.nightly import nightly
 from observatory.config import Config
+from observatory.errors import ConfigError
 from observatory.schedule import deployment_specs
 
 if TYPE_CHECKING:
@@ -50,3 +55,31 @@ def serve_deployments(cfg: Config) -> None:
     # limit=1: one run at a time, so a run that comes due while another is running waits
     # for it instead of failing on the warehouse's run lock.
     serve(*build_deployments(cfg), limit=1)
+
+
+def deploy_to_pool(cfg: Config, pool: str) -> list[str]:
+    """Create the process work pool `pool` if it is missing, then register the configured
+    deployments on it (updating any of the same name, served ones included); returns their
+    names. The flow is found by module (`flows.nightly.nightly`), so the worker's machine
+    needs the package installed (`make setup`), not a copy of this checkout's path."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectNotFound
+    from prefect.workers.process import ProcessWorker
+
+    with get_client(sync_client=True) as client:
+        try:
+            found = client.read_work_pool(pool)
+        except ObjectNotFound:
+            client.create_work_pool(WorkPoolCreate(
+                name=pool, type=ProcessWorker.type,
+                base_job_template=ProcessWorker.get_default_base_job_template()))
+        else:
+            if found.type != ProcessWorker.type:
+                raise ConfigError(f"work pool {pool!r} is of type {found.type!r}, not "
+                                  f"{ProcessWorker.type!r}: choose another name")
+    names = []
+    for deployment in build_deployments(cfg):
+        deployment.apply(work_pool_name=pool)
+        names.append(f"{deployment.flow_name}/{deployment.name}")
+    return names

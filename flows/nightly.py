@@ -1,6 +1,10 @@
 """The nightly job as a Prefect flow: ingest → validate → transform → indicators → report →
 publish. Each stage is a small task; only I/O tasks retry, with backoff.
 
+The API sources' network fetches are tasks of their own, submitted to a thread pool or to
+Dask workers (`[orchestration]`); their results come back to the flow's process, which alone
+writes the warehouse.
+
 Run it with `observatory nightly`, or `python flows/nightly.py`. It works offline with no
 Prefect server configured (Prefect starts a temporary local server) and against a running
 `prefect server start` when PREFECT_API_URL points at it.
@@ -8,17 +12,28 @@ Prefect server configured (Prefect starts a temporary local server) and against 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
-from prefect import flow, task
+from prefect import Task, flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
+from prefect.task_runners import TaskRunner
+from prefect.utilities.callables import get_call_parameters
 
-from observatory import notify, pipeline
-from observatory.config import load_config
+from observatory import notify, orchestration, pipeline
+from observatory.config import Config, load_config
 from observatory.nightly import Steps, publish_database, run_nightly, run_refresh
+from observatory.orchestration import SEQUENTIAL, Fetches
 from observatory.runsummary import markdown_summary
 from observatory.schedule import select_sources
+from observatory.sources.comtrade import resources as comtrade_resources
+from observatory.sources.eping import resources as eping_resources
+from observatory.sources.feeds import resources as feeds_resources
+from observatory.sources.feeds.client import is_remote
+from observatory.sources.wits import client as wits_client
 
 # Deterministic stages never retry; reading source files and publishing (I/O) do.
 prepare_warehouse = task(name="prepare_warehouse", cache_policy=NONE)(pipeline.prepare_warehouse)
@@ -30,17 +45,12 @@ validate_baci_batch = task(name="validate_baci_batch", cache_policy=NONE)(
     pipeline.validate_baci_batch
 )
 merge_baci_batch = task(name="merge_baci_batch", cache_policy=NONE)(pipeline.merge_baci_batch)
-# The Comtrade client retries with backoff itself (Retry-After, 5xx, time-outs) and resumes
-# pending requests next run, so the task does not retry on top of it.
-ingest_comtrade = task(name="ingest_comtrade", cache_policy=NONE)(pipeline.ingest_comtrade)
 validate_comtrade_batch = task(name="validate_comtrade_batch", cache_policy=NONE)(
     pipeline.validate_comtrade_batch
 )
 merge_comtrade_batch = task(name="merge_comtrade_batch", cache_policy=NONE)(
     pipeline.merge_comtrade_batch
 )
-# The ePing client, like Comtrade's, retries with backoff itself.
-ingest_eping = task(name="ingest_eping", cache_policy=NONE)(pipeline.ingest_eping)
 validate_eping_batch = task(name="validate_eping_batch", cache_policy=NONE)(
     pipeline.validate_eping_batch
 )
@@ -52,6 +62,38 @@ merge_eping_batch = task(name="merge_eping_batch", cache_policy=NONE)(pipeline.m
 def ingest_regulatory_file(ingest_one, cfg, run_id, path):  # type: ignore[no-untyped-def]
     """Land and load one regulatory file (ePing answer, RASFF export, WITS answer)."""
     return ingest_one(cfg, run_id, path)
+
+
+# The network fetches, submitted to the run's task runner (threads or Dask workers); what
+# they return is loaded by the flow's process, the warehouse's only writer. The Comtrade,
+# ePing and WITS clients retry with backoff themselves (Retry-After, 5xx, time-outs), and
+# Comtrade resumes pending requests next run, so their tasks do not retry on top of it.
+fetch_comtrade_request = task(name="fetch_comtrade_request", cache_policy=NONE)(
+    comtrade_resources.fetch_request)
+fetch_eping_notifications = task(name="fetch_eping_notifications", cache_policy=NONE)(
+    eping_resources.fetch_since)
+fetch_wits_tariffs = task(name="fetch_wits_tariffs", cache_policy=NONE)(wits_client.fetch_tariffs)
+fetch_feed = task(
+    name="fetch_feed", cache_policy=NONE, retries=2, retry_delay_seconds=[2, 10],
+    retry_condition_fn=lambda _task, _run, state: _is_os_error(state),
+)(feeds_resources.read_feed)
+FETCH_TASKS: dict[Callable[..., Any], Task[Any, Any]] = {
+    t.fn: t for t in (fetch_comtrade_request, fetch_eping_notifications, fetch_wits_tariffs,
+                      fetch_feed)}
+
+
+@dataclass(frozen=True)
+class TaskFetches:
+    """`observatory.orchestration.Fetches` in the flow: each fetch is its task, submitted to
+    `runner`; `result()` waits for it."""
+
+    runner: TaskRunner[Any]
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        fetch = FETCH_TASKS[fn]
+        return self.runner.submit(fetch, get_call_parameters(fetch.fn, args, {}))
+
+
 build_marts = task(name="build_marts", cache_policy=NONE)(pipeline.build_marts)
 refresh_study = task(name="refresh_study", cache_policy=NONE)(pipeline.refresh_study)
 refresh_watch = task(name="refresh_watch", cache_policy=NONE)(pipeline.refresh_watch)
@@ -89,27 +131,26 @@ def nightly(config_path: str | None = None, langs: list[str] | None = None,
     """The observatory's nightly job; parameters: configuration file, report languages and
     the sources ingested ("all", "trade" or "regulatory"; the scheduled deployments)."""
     cfg = select_sources(load_config(config_path), sources)
-    steps = Steps(
-        prepare_warehouse=prepare_warehouse,
-        ingest_baci_archive=ingest_baci_archive,
-        validate_baci_batch=validate_baci_batch,
-        merge_baci_batch=merge_baci_batch,
-        ingest_comtrade=ingest_comtrade,
-        validate_comtrade_batch=validate_comtrade_batch,
-        merge_comtrade_batch=merge_comtrade_batch,
-        ingest_eping=ingest_eping,
-        validate_eping_batch=validate_eping_batch,
-        merge_eping_batch=merge_eping_batch,
-        ingest_regulatory_file=ingest_regulatory_file,
-        build_marts=build_marts,
-        refresh_study=refresh_study,
-        refresh_watch=refresh_watch,
-        render_reports=render_reports,
-        publish_database=publish_warehouse,
-    )
     run_id = pipeline.new_run_id()
     with notify.failures_notified(cfg, "nightly" if sources == "all" else f"nightly ({sources})",
-                                  run_id):
+                                  run_id), fetch_runner(cfg) as fetches:
+        steps = Steps(
+            prepare_warehouse=prepare_warehouse,
+            ingest_baci_archive=ingest_baci_archive,
+            validate_baci_batch=validate_baci_batch,
+            merge_baci_batch=merge_baci_batch,
+            validate_comtrade_batch=validate_comtrade_batch,
+            merge_comtrade_batch=merge_comtrade_batch,
+            validate_eping_batch=validate_eping_batch,
+            merge_eping_batch=merge_eping_batch,
+            ingest_regulatory_file=ingest_regulatory_file,
+            build_marts=build_marts,
+            refresh_study=refresh_study,
+            refresh_watch=refresh_watch,
+            render_reports=render_reports,
+            publish_database=publish_warehouse,
+            fetches=fetches,
+        )
         summary = run_nightly(cfg, steps=steps, langs=tuple(langs) if langs else None,
                               run_id=run_id)
     notify.notify_alerts(cfg, summary)
@@ -118,6 +159,23 @@ def nightly(config_path: str | None = None, langs: list[str] | None = None,
         description=f"Nightly run {summary['run_id']}",
     )
     return summary
+
+
+@contextmanager
+def fetch_runner(cfg: Config) -> Iterator[Fetches]:
+    """The run's fetches: tasks on the task runner `[orchestration]` chooses (entered here
+    rather than on the decorator, because the configuration is a run parameter), with the
+    Comtrade and ePing limits created on the server first. A run with no API source to
+    fetch starts no runner."""
+    remote_feeds = any(is_remote(feed.url) for feed in cfg.feeds)
+    if not (cfg.comtrade.enabled or cfg.eping.enabled or cfg.tariffs.wits_enabled
+            or remote_feeds):
+        yield SEQUENTIAL
+        return
+    if cfg.comtrade.enabled or cfg.eping.enabled:
+        orchestration.ensure_limits(cfg)
+    with orchestration.build_task_runner(cfg, orchestration.prefect_api_url()) as runner:
+        yield TaskFetches(runner)
 
 
 def _refresh_run_name() -> str:

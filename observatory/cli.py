@@ -23,6 +23,9 @@ COMMANDS_HELP = {
     "ingest": "ingest one input outside the nightly job (validated and published the same way)",
     "serve": "register the scheduled deployments ([schedule]) on the Prefect server at "
              "PREFECT_API_URL and run them until interrupted",
+    "deploy": "register the scheduled deployments ([schedule]) on a process work pool of the "
+              "Prefect server at PREFECT_API_URL (created if missing), for `prefect worker "
+              "start --pool NAME` to run",
     "rollback": "restore the previous published database (or run RUN_ID's) from its snapshot "
                 "and render the reports again",
 }
@@ -59,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("status", help=COMMANDS_HELP["status"], description=COMMANDS_HELP["status"])
     sub.add_parser("serve", help=COMMANDS_HELP["serve"], description=COMMANDS_HELP["serve"])
+    p = sub.add_parser("deploy", help=COMMANDS_HELP["deploy"],
+                       description=COMMANDS_HELP["deploy"])
+    p.add_argument("--pool", required=True, metavar="NAME", help="the work pool")
 
     p = sub.add_parser("report", help=COMMANDS_HELP["report"],
                        description=COMMANDS_HELP["report"])
@@ -116,6 +122,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if args.command == "serve":
         return _serve(cfg)
+    if args.command == "deploy":
+        return _deploy(cfg, args.pool)
     if args.command == "status":
         from observatory.status import status_lines
 
@@ -246,11 +254,45 @@ def _serve(cfg: object) -> int:
         print(f"Deployment {spec.full_name}: cron {spec.cron!r} ({spec.timezone}), "
               f"sources {spec.sources}, languages {', '.join(spec.parameters['langs'])}")
     print(f"Prefect server: {api_url} (Ctrl-C stops serving and pauses the schedules)")
+    _print_limits(cfg)
     # The CLI is a launcher for the flows; the flows only import the package.
     from flows.deployments import serve_deployments
 
     serve_deployments(cfg)
     return 0
+
+
+def _deploy(cfg: object, pool: str) -> int:
+    """Register the [schedule] deployments on a process work pool (created if missing)."""
+    from observatory.config import Config
+    from observatory.schedule import deployment_specs, require_server
+
+    assert isinstance(cfg, Config)
+    api_url = require_server()
+    specs = deployment_specs(cfg)
+    if not specs:
+        raise ObservatoryError("nothing to deploy: every cron of [schedule] is empty")
+    from flows.deployments import deploy_to_pool
+
+    for spec, name in zip(specs, deploy_to_pool(cfg, pool), strict=True):
+        print(f"Deployment {name}: cron {spec.cron!r} ({spec.timezone}), sources "
+              f"{spec.sources}, work pool {pool}")
+    _print_limits(cfg)
+    print(f"Prefect server: {api_url}; start a worker where the warehouse lives: "
+          f"PREFECT_API_URL={api_url} prefect worker start --pool {pool} --limit 1")
+    return 0
+
+
+def _print_limits(cfg: object) -> None:
+    """Create or update the Comtrade and ePing limits on the server, and say so."""
+    from observatory.config import Config
+    from observatory.orchestration import ensure_limits
+
+    assert isinstance(cfg, Config)
+    for spec in ensure_limits(cfg):
+        what = (f"{spec.slot_decay_per_second * 60:g} requests a minute"
+                if spec.slot_decay_per_second else f"{spec.limit} request(s) at once")
+        print(f"Limit {spec.name}: {what}")
 
 
 def _prefect_defaults() -> None:

@@ -184,6 +184,21 @@ class NotificationsConfig:
 
 
 @dataclass(frozen=True)
+class OrchestrationConfig:
+    """How the Prefect flow runs its network fetches (task runner) and the limits every
+    Comtrade and ePing request respects across workers (README, "Operations")."""
+
+    task_runner: str = "auto"
+    dask_address: str = ""
+    dask_workers: int = 2
+    max_workers: int = 4
+    comtrade_concurrent_requests: int = 1
+    comtrade_requests_per_minute: float = 10.0
+    eping_concurrent_requests: int = 1
+    eping_requests_per_minute: float = 10.0
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     root: Path
@@ -204,6 +219,7 @@ class Config:
     demo: DemoConfig
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
+    orchestration: OrchestrationConfig = field(default_factory=OrchestrationConfig)
     profiles: dict[str, Any] = field(compare=False, default_factory=dict)
     feeds: tuple[Any, ...] = field(compare=False, default=())
     raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
@@ -262,6 +278,11 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
                  "regulatory_cron": str, "languages": list},
     "notifications": {"urls_env": str, "on_alerts": bool, "on_failure": bool,
                       "top_alerts": int},
+    "orchestration": {"task_runner": str, "dask_address": str, "dask_workers": int,
+                      "max_workers": int, "comtrade_concurrent_requests": int,
+                      "comtrade_requests_per_minute": (int, float),
+                      "eping_concurrent_requests": int,
+                      "eping_requests_per_minute": (int, float)},
 }
 
 
@@ -442,6 +463,7 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
         demo=DemoConfig(dir=root / s["demo"]["dir"], seed=s["demo"]["seed"]),
         schedule=_schedule(s["schedule"]),
         notifications=_notifications(s["notifications"]),
+        orchestration=_orchestration(s["orchestration"]),
         profiles=_profiles(raw.get("profiles", {}), known),
         feeds=_feeds(raw.get("feeds", {}), root),
         raw=raw,
@@ -658,3 +680,26 @@ def _notifications(body: dict[str, Any]) -> NotificationsConfig:
     _positive("notifications.top_alerts", body["top_alerts"])
     return NotificationsConfig(urls_env=body["urls_env"], on_alerts=body["on_alerts"],
                                on_failure=body["on_failure"], top_alerts=body["top_alerts"])
+
+
+def _orchestration(body: dict[str, Any]) -> OrchestrationConfig:
+    from observatory.orchestration import TASK_RUNNERS
+
+    if body["task_runner"] not in TASK_RUNNERS:
+        raise ConfigError(f"orchestration.task_runner: {body['task_runner']!r} is not one of "
+                          f"{', '.join(TASK_RUNNERS)}")
+    address = body["dask_address"].strip()
+    if address and "://" not in address:
+        raise ConfigError(f"orchestration.dask_address: {address!r} is not a Dask scheduler "
+                          "address such as tcp://10.0.0.5:8786 (empty: a local cluster)")
+    for key in ("dask_workers", "max_workers", "comtrade_concurrent_requests",
+                "comtrade_requests_per_minute", "eping_concurrent_requests",
+                "eping_requests_per_minute"):
+        _positive(f"orchestration.{key}", body[key])
+    return OrchestrationConfig(
+        task_runner=body["task_runner"], dask_address=address,
+        dask_workers=body["dask_workers"], max_workers=body["max_workers"],
+        comtrade_concurrent_requests=body["comtrade_concurrent_requests"],
+        comtrade_requests_per_minute=float(body["comtrade_requests_per_minute"]),
+        eping_concurrent_requests=body["eping_concurrent_requests"],
+        eping_requests_per_minute=float(body["eping_requests_per_minute"]))

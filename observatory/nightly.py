@@ -18,6 +18,7 @@ from observatory import pipeline
 from observatory.config import Config
 from observatory.errors import SourceError
 from observatory.faults import checkpoint
+from observatory.orchestration import SEQUENTIAL, Fetches
 from observatory.validation import gate
 from observatory.warehouse import publish
 
@@ -63,18 +64,18 @@ def run_nightly(
                 inputs.append(pipeline.InputOutcome("baci", archive.name, "failed",
                                                     message=str(exc)))
 
-        inputs.extend(steps.ingest_comtrade(cfg, run_id))
-        inputs.extend(steps.ingest_eping(cfg, run_id))
+        # The API sources: fetched through steps.fetches (in parallel in the flow), loaded
+        # here in plan order; this process is the warehouse's only writer.
+        inputs.extend(steps.ingest_comtrade(cfg, run_id, steps.fetches))
+        inputs.extend(steps.ingest_eping(cfg, run_id, steps.fetches))
         # Regulatory files: saved ePing answers, RASFF exports, WITS tariff answers.
         for paths, ingest_one in ((cfg.eping.files, pipeline.ingest_eping_file),
                                   (cfg.rasff.paths, pipeline.ingest_rasff_file),
                                   (cfg.tariffs.paths, pipeline.ingest_tariff_file)):
             for path in pipeline.discover(cfg, paths):
                 inputs.append(steps.ingest_regulatory_file(ingest_one, cfg, run_id, path))
-        inputs.extend(pipeline.fetch_wits_tariffs(cfg, run_id))
-        for feed in cfg.feeds:
-            inputs.append(steps.ingest_regulatory_file(pipeline.ingest_feed, cfg, run_id,
-                                                       feed))
+        inputs.extend(pipeline.fetch_wits_tariffs(cfg, run_id, steps.fetches))
+        inputs.extend(pipeline.ingest_feeds(cfg, run_id, steps.fetches))
 
         # validate, then transform what passed
         verdicts = []
@@ -299,7 +300,8 @@ def publish_database(
 
 @dataclass(frozen=True)
 class Steps:
-    """The callables of each stage; identity wrappers by default."""
+    """The callables of each stage (identity wrappers by default), and how the network
+    fetches run."""
 
     prepare_warehouse: Callable[..., dict[str, Any]] = pipeline.prepare_warehouse
     ingest_baci_archive: Callable[..., list[pipeline.InputOutcome]] = (
@@ -323,6 +325,8 @@ class Steps:
     refresh_watch: Callable[..., dict[str, Any]] = pipeline.refresh_watch
     render_reports: Callable[..., list[Path]] = pipeline.render_reports
     publish_database: Callable[..., dict[str, Any]] = publish_database
+    # How the API sources' fetches run: one at a time, when their results are asked for.
+    fetches: Fetches = SEQUENTIAL
 
 
 def _with_report_dir(cfg: Config, directory: Path) -> Config:

@@ -22,6 +22,7 @@ import duckdb
 from observatory.config import Config
 from observatory.errors import ConfigError, SourceError
 from observatory.faults import checkpoint
+from observatory.orchestration import SEQUENTIAL, Fetches, Pending
 from observatory.sources.baci import client as baci_client
 from observatory.sources.baci import resources as baci_resources
 from observatory.sources.baci import settings as baci_settings
@@ -420,9 +421,11 @@ def comtrade_crosswalk() -> dict[int, str]:
     return comtrade_code_to_iso3() | areas
 
 
-def ingest_comtrade(cfg: Config, run_id: str) -> list[InputOutcome]:
+def ingest_comtrade(cfg: Config, run_id: str,
+                    fetches: Fetches = SEQUENTIAL) -> list[InputOutcome]:
     """Fetch the configured Comtrade queries (and what an earlier run left pending), land each
-    answer as Parquet and load it into raw; one batch per request."""
+    answer as Parquet and load it into raw; one batch per request. The requests are fetched
+    through `fetches` (in parallel in the flow) and loaded here, in plan order."""
     from observatory.sources.comtrade import state
     from observatory.sources.comtrade.client import ComtradeClient
     from observatory.sources.comtrade.resources import QuerySpec, RequestRunner, plan_requests
@@ -459,7 +462,7 @@ def ingest_comtrade(cfg: Config, run_id: str) -> list[InputOutcome]:
         runner = RequestRunner(client, con, crosswalk)
         completed = True
         try:
-            for batch in runner.run([*requests, *refetch]):
+            for batch in runner.run([*requests, *refetch], fetches):
                 outcomes.append(_load_comtrade_batch(cfg, con, run_id, batch))
         except SourceError as exc:
             completed = False
@@ -694,27 +697,35 @@ def ingest_tariff_profile_file(cfg: Config, run_id: str, path: Path,
                         rows_read=len(records), message=message)
 
 
-def fetch_wits_tariffs(cfg: Config, run_id: str) -> list[InputOutcome]:
+def fetch_wits_tariffs(cfg: Config, run_id: str,
+                       fetches: Fetches = SEQUENTIAL) -> list[InputOutcome]:
     """Download each configured reporter's applied tariffs (all products, all partners) for
-    the configured year, then ingest each saved answer like any WITS file."""
+    the configured year (through `fetches`: in parallel in the flow), save each answer, then
+    ingest it like any WITS file, in the configured order."""
     settings = cfg.tariffs
     if not settings.wits_enabled:
         return []
     from observatory.reference.countries import build_countries
-    from observatory.sources.wits.client import WitsClient
+    from observatory.sources.wits.client import WitsClient, fetch_tariffs
 
     numeric = build_countries().set_index("iso3")["iso_numeric"]
     client = WitsClient(settings.wits_base_url)
+    reporters = [(iso3, f"{int(numeric[iso3]):03d}") for iso3 in settings.wits_reporters]
+    pending = [fetches.submit(fetch_tariffs, client, reporter, "all", "all", settings.wits_year)
+               for _, reporter in reporters]
     outcomes = []
-    for iso3 in settings.wits_reporters:
-        reporter = f"{int(numeric[iso3]):03d}"
+    for (iso3, _), handle in zip(reporters, pending, strict=True):
         dest = (cfg.warehouse.raw_dir / "wits" / str(settings.wits_year)
                 / f"tariffs_{iso3}_{settings.wits_year}.json")
         try:
-            client.download_tariffs(dest, reporter, "all", "all", settings.wits_year)
+            body = handle.result()
         except SourceError as exc:
             outcomes.append(InputOutcome("wits", dest.name, "failed", message=str(exc)))
             continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".tmp")
+        tmp.write_text(json.dumps(body), encoding="utf-8")
+        tmp.replace(dest)
         outcomes.append(ingest_tariff_file(cfg, run_id, dest))
     return outcomes
 
@@ -880,9 +891,11 @@ def merge_rasff_batch(cfg: Config, outcome: InputOutcome) -> int:
     return changed
 
 
-def ingest_eping(cfg: Config, run_id: str) -> list[InputOutcome]:
+def ingest_eping(cfg: Config, run_id: str, fetches: Fetches = SEQUENTIAL) -> list[InputOutcome]:
     """Fetch the notifications distributed since the last ones loaded (minus an overlap),
-    land the answer as JSON and load it into raw as one batch."""
+    land the answer as JSON and load it into raw as one batch. The search (all its pages,
+    one request at a time within the shared limits) is one fetch of `fetches`: it runs
+    beside the other sources' fetches in the flow."""
     if not cfg.eping.enabled:
         return []
     from datetime import date as _date
@@ -904,7 +917,8 @@ def ingest_eping(cfg: Config, run_id: str) -> list[InputOutcome]:
     client = EpingClient.from_env(base_url=settings.base_url,
                                   max_retries=settings.max_retries)
     try:
-        items = eping.fetch_since(client, window[0], window[1], country_ids=country_ids)
+        items = fetches.submit(eping.fetch_since, client, window[0], window[1],
+                               country_ids).result()
     except SourceError as exc:
         return [InputOutcome("eping", "notifications/search", "failed", message=str(exc))]
     text = json.dumps(items, sort_keys=True, default=str)
@@ -1054,14 +1068,29 @@ def merge_eping_batch(cfg: Config, outcome: InputOutcome) -> int:
     return changed
 
 
-def ingest_feed(cfg: Config, run_id: str, feed: Any) -> InputOutcome:
+def ingest_feeds(cfg: Config, run_id: str, fetches: Fetches = SEQUENTIAL) -> list[InputOutcome]:
+    """Every configured feed: remote ones read through `fetches` (in parallel in the flow),
+    local files here (a fetch worker on another machine does not have them); loaded in the
+    configured order."""
+    from observatory.sources.feeds.client import is_remote
+    from observatory.sources.feeds.resources import read_feed
+
+    pending = [(fetches if is_remote(feed.url) else SEQUENTIAL).submit(read_feed, feed)
+               for feed in cfg.feeds]
+    return [ingest_feed(cfg, run_id, feed, handle)
+            for feed, handle in zip(cfg.feeds, pending, strict=True)]
+
+
+def ingest_feed(cfg: Config, run_id: str, feed: Any, read: Pending[Any] | None = None
+                ) -> InputOutcome:
     """Read one configured feed (size limits, no entity expansion), land its items as JSON
-    and load them into raw; a refused feed is a failed input with its one-line reason."""
+    and load them into raw; a refused feed is a failed input with its one-line reason.
+    `read`: the feed already submitted for reading (`ingest_feeds`)."""
     from observatory.sources.feeds.client import is_remote, local_path
     from observatory.sources.feeds.resources import read_feed
 
     try:
-        batch, items, matches = read_feed(feed)
+        batch, items, matches = (read or SEQUENTIAL.submit(read_feed, feed)).result()
     except SourceError as exc:
         return InputOutcome("feeds", feed.name, "failed", message=str(exc))
     text = items.to_json(orient="records", date_format="iso", force_ascii=False)

@@ -38,9 +38,10 @@ def write_config(folder: Path, *, baci_paths: list[str] | None = None,
                  demo_feed: bool = False, **study: Any) -> Path:
     """A configuration whose every path lives in `folder`, from the committed defaults.
 
-    The committed `[feeds.demo_market_news]` is kept only with `demo_feed=True`: it reads the
-    feed `observatory demo` writes, which other folders do not have (a missing feed is a
-    failed input, unlike a demo glob that matches nothing)."""
+    `orchestration.task_runner` is "threads". The committed `[feeds.demo_market_news]` is
+    kept only with `demo_feed=True`: it reads the feed `observatory demo` writes, which other
+    folders do not have (a missing feed is a failed input, unlike a demo glob that matches
+    nothing)."""
     import re
 
     text = (REPO / "observatory.toml").read_text(encoding="utf-8")
@@ -48,6 +49,9 @@ def write_config(folder: Path, *, baci_paths: list[str] | None = None,
         text = re.sub(r"(?ms)^\[feeds\.demo_market_news[\].].*?(?=^\[(?!feeds\.demo_market_news))",
                       "", text)
     path = folder / "observatory.toml"
+    # Flow tests fan out on threads unless they ask for Dask (task_runner="dask"): "auto"
+    # would start a Dask cluster under the test server.
+    text = text.replace('task_runner = "auto"', 'task_runner = "threads"')
     if baci_paths is not None:
         quoted = ", ".join(f'"{p}"' for p in baci_paths)
         text = text.replace('paths = ["data/demo/baci/BACI_*.zip"]', f"paths = [{quoted}]")

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -108,9 +109,16 @@ def _wait(predicate: Any, timeout: float, what: str, logs: list[Path]) -> Any:
 @pytest.fixture(scope="module")
 def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`prefect server start` (scheduler included) on a free port, with its own home."""
+    with prefect_server_process(tmp_path_factory.mktemp("prefect_home")) as api_url:
+        yield api_url
+
+
+@contextmanager
+def prefect_server_process(home: Path) -> Iterator[str]:
+    """`prefect server start` on a free port with `home` as PREFECT_HOME, until the block
+    ends; yields its API URL (tests/test_workers.py starts one too)."""
     import requests
 
-    home = tmp_path_factory.mktemp("prefect_home")
     port = _free_port()
     log = home / "server.log"
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}

@@ -30,6 +30,7 @@ from typing import Any
 import requests
 
 from observatory.errors import SourceError
+from observatory.orchestration import api_slot
 from observatory.sources.comtrade.errors import QuotaExhausted, SourceUnavailable
 
 __all__ = [
@@ -69,6 +70,9 @@ class JsonGetter:
     sleep: Callable[[float], None] = time.sleep
     secret: str | None = field(default=None, repr=False)
     key_hint: str = "the API key"
+    # The source whose shared limits each request occupies inside a Prefect run
+    # (`observatory.orchestration.api_slot`); None: unlimited.
+    limited_as: str | None = None
 
     def get(self, url: str, *, path: str, headers: Mapping[str, str],
             params_for_log: Mapping[str, Any] | None = None) -> Any:
@@ -83,8 +87,9 @@ class JsonGetter:
             log.debug("GET %s %s (attempt %d)", path, dict(params_for_log or {}), attempt)
             try:
                 try:
-                    response = self.session.get(url, headers=dict(headers),
-                                                timeout=self.timeout)
+                    with api_slot(self.limited_as or ""):
+                        response = self.session.get(url, headers=dict(headers),
+                                                    timeout=self.timeout)
                 except requests.Timeout as exc:
                     raise _Transient(f"timeout after {self.timeout} s") from exc
                 except requests.ConnectionError as exc:

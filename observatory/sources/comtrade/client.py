@@ -23,6 +23,7 @@ import pandas as pd
 import requests
 
 from observatory.errors import ConfigError, SourceError
+from observatory.orchestration import api_slot
 from observatory.sources.comtrade import settings
 from observatory.sources.comtrade.errors import QuotaExhausted, SourceUnavailable
 
@@ -104,6 +105,18 @@ class ComtradeClient:
     def has_key(self) -> bool:
         return self._api_key is not None
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (sent to a fetch worker) without the key: the worker uses its own
+        `COMTRADE_API_KEY` (none: keyless, and `/data/` asks for one), so the key never
+        travels between machines."""
+        state = self.__dict__.copy()
+        state["_api_key"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._api_key = (os.environ.get(settings.API_KEY_ENV) or "").strip() or None
+
     def __repr__(self) -> str:
         key = _MASK if self._api_key else None
         return f"ComtradeClient(base_url={self.base_url!r}, api_key={key!r})"
@@ -178,7 +191,10 @@ class ComtradeClient:
             log.debug("GET %s %s (attempt %d)", path, dict(params), attempt)
             try:
                 try:
-                    response = self.session.get(url, headers=headers, timeout=self.timeout)
+                    # Inside a Prefect run, a slot of the limits shared by every worker.
+                    with api_slot(settings.SOURCE):
+                        response = self.session.get(url, headers=headers,
+                                                    timeout=self.timeout)
                 except requests.Timeout as exc:
                     raise _Transient(f"timeout after {self.timeout} s") from exc
                 except requests.ConnectionError as exc:

@@ -2,9 +2,11 @@
 
 `plan_requests` turns a `QuerySpec` into concrete `ComtradeRequest`s (one period per preview
 call, at most 12 per data call, URLs of at most 4,096 characters, totals always asked for).
-`RequestRunner.run` executes them in order through the ledger `ops.comtrade_requests`,
-splitting any answer that comes back at the row cap, and yields one `FetchedBatch` (a pandas
-frame in the columns of `settings.RECORD_COLUMNS`) per request. A request is marked `done`
+`fetch_request` fetches one request (splitting any answer that comes back at the row cap)
+without touching the database, so requests can be fetched in parallel anywhere.
+`RequestRunner.run` decides what to fetch from the ledger `ops.comtrade_requests`, has it
+fetched, records the results and yields one `FetchedBatch` (a pandas frame in the columns
+of `settings.RECORD_COLUMNS`) per request, in plan order. A request is marked `done`
 only when the caller asks for the next batch, so a batch the caller failed to store is
 fetched again. `QuotaExhausted` stops the run cleanly with the rest left `pending`.
 """
@@ -23,6 +25,7 @@ import duckdb
 import pandas as pd
 
 from observatory.errors import ConfigError, SourceError
+from observatory.orchestration import SEQUENTIAL, Fetches
 from observatory.sources import Resource
 from observatory.sources.comtrade import settings, state
 from observatory.sources.comtrade.client import ComtradeClient, build_url
@@ -419,6 +422,56 @@ class FetchedBatch:
         return self.request.request_id
 
 
+@dataclass(frozen=True)
+class FetchResult:
+    """What fetching one request gave, without touching the ledger, so that it can run in
+    another thread, process or machine: its normalised records; or, when the answer came
+    back at the row cap, the results of the two requests it was split into; or the error
+    that stopped it (`QuotaExhausted`, `SourceUnavailable`, `RowCapReached`, ...)."""
+
+    request: ComtradeRequest
+    batch: FetchedBatch | None = None
+    parts: tuple[FetchResult, ...] = ()
+    rows_at_cap: int = 0
+    error: Exception | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None or any(p.failed for p in self.parts)
+
+
+def fetch_request(client: ComtradeClient, request: ComtradeRequest,
+                  crosswalk: Crosswalk) -> FetchResult:
+    """Fetch one request, splitting it (and fetching the parts, in order) while its answer
+    comes back at the row cap; errors are returned, not raised, so the ledger can record
+    what was done before them."""
+    try:
+        answer = client.fetch(request.path, request.params_dict)
+    except (SourceError, ConfigError) as exc:
+        return FetchResult(request, error=exc)
+    received = len(answer.records)
+    rid = request.request_id
+    if received >= request.row_cap:
+        parts = split_request(request)
+        if parts is None:
+            return FetchResult(request, rows_at_cap=received, error=RowCapReached(
+                f"{request.path}: request {rid}: {received} rows, the row cap, for a single "
+                "reporter, period, commodity, partner and flow; rows would be lost: raise "
+                "the cap (premium) or use bulk files"))
+        log.info("comtrade %s: %d rows at the cap; split in two", rid, received)
+        done: list[FetchResult] = []
+        for part in parts:
+            done.append(fetch_request(client, part, crosswalk))
+            if done[-1].failed:
+                break  # the rest stays pending in the ledger
+        return FetchResult(request, parts=tuple(done), rows_at_cap=received)
+    normalised = normalise_records(answer.records, crosswalk, request_id=rid,
+                                   path=request.path)
+    return FetchResult(request, batch=FetchedBatch(
+        request, normalised.frame, normalised.unknown_codes, received,
+        normalised.breakdown_rows_dropped))
+
+
 class _QuotaStop(Exception):
     pass
 
@@ -427,8 +480,13 @@ class _QuotaStop(Exception):
 class RequestRunner:
     """Runs requests in order through `ops.comtrade_requests` (see the module docstring).
 
-    After `run` ends, `quota_message` says whether the daily quota stopped it and
-    `state.counts(con)` how many requests remain pending.
+    The ledger decides what to fetch (skipping `done` requests, replacing `split` ones by
+    their children); `fetches` fetches them (`observatory.orchestration`: one at a time when
+    asked by default, or in parallel through a Prefect task runner); the results are
+    recorded in the ledger and yielded in plan order. After `run` ends, `quota_message` says
+    whether the daily quota stopped it and `state.counts(con)` how many requests remain
+    pending. A failure or the quota stops the recording: the results of fetches already
+    submitted after it are dropped, and their requests stay pending for the next run.
     """
 
     client: ComtradeClient
@@ -437,74 +495,82 @@ class RequestRunner:
     quota_message: str | None = field(default=None, init=False)
     fetched: int = field(default=0, init=False)
 
-    def run(self, requests: Sequence[ComtradeRequest]) -> Iterator[FetchedBatch]:
+    def run(self, requests: Sequence[ComtradeRequest],
+            fetches: Fetches = SEQUENTIAL) -> Iterator[FetchedBatch]:
         """Run a plan: requests already `done` are skipped, `split` ones are replaced by
         their children, `pending` and `failed` ones are fetched."""
         state.register(self.con, requests)
-        return self._run_all(requests)
+        return self._run_all(requests, fetches)
 
-    def run_unfinished(self) -> Iterator[FetchedBatch]:
+    def run_unfinished(self, fetches: Fetches = SEQUENTIAL) -> Iterator[FetchedBatch]:
         """Run whatever the ledger still has `pending` or `failed`, whatever plan made it."""
         rows = state.unfinished(self.con)
-        return self._run_all([ComtradeRequest.build(r.path, r.params) for r in rows])
+        return self._run_all([ComtradeRequest.build(r.path, r.params) for r in rows], fetches)
 
-    def _run_all(self, requests: Sequence[ComtradeRequest]) -> Iterator[FetchedBatch]:
+    def to_fetch(self, requests: Sequence[ComtradeRequest]) -> list[ComtradeRequest]:
+        """The requests of a plan the ledger says to fetch, in order, each once."""
+        out: dict[str, ComtradeRequest] = {}
+
+        def visit(request: ComtradeRequest) -> None:
+            row = state.get(self.con, request.request_id)
+            status = row.status if row else "pending"
+            if status == "done" or request.request_id in out:
+                return
+            if status == "split":
+                for child in state.children(self.con, request.request_id):
+                    visit(ComtradeRequest.build(child.path, child.params))
+                return
+            out[request.request_id] = request
+
+        for request in requests:
+            visit(request)
+        return list(out.values())
+
+    def _run_all(self, requests: Sequence[ComtradeRequest],
+                 fetches: Fetches) -> Iterator[FetchedBatch]:
         self.quota_message = None
+        pending = [fetches.submit(fetch_request, self.client, request, self.crosswalk)
+                   for request in self.to_fetch(requests)]
         try:
-            for request in requests:
-                yield from self._run_one(request)
+            for handle in pending:
+                yield from self._record(handle.result())
         except _QuotaStop:
-            pending = state.counts(self.con)["pending"]
+            pending_count = state.counts(self.con)["pending"]
             log.warning("comtrade: stopped by the call quota (%s); %d request(s) pending "
-                        "for the next run", self.quota_message, pending)
+                        "for the next run", self.quota_message, pending_count)
 
-    def _run_one(self, request: ComtradeRequest) -> Iterator[FetchedBatch]:
-        row = state.get(self.con, request.request_id)
-        status = row.status if row else "pending"
-        if status == "done":
-            return
-        if status == "split":
-            for child in state.children(self.con, request.request_id):
-                yield from self._run_one(ComtradeRequest.build(child.path, child.params))
-            return
-        rid = request.request_id
-        try:
-            answer = self.client.fetch(request.path, request.params_dict)
-        except QuotaExhausted as exc:
-            self.quota_message = str(exc)
-            state.mark(self.con, rid, "pending", message=str(exc))
-            raise _QuotaStop() from exc
-        except SourceError as exc:
-            state.mark(self.con, rid, "failed", message=str(exc))
-            raise
+    def _record(self, result: FetchResult) -> Iterator[FetchedBatch]:
+        """Write one result into the ledger, yielding its batches; a batch is marked `done`
+        only when the caller asks for the next one (it was consumed)."""
+        request, rid = result.request, result.request.request_id
+        error = result.error
+        if isinstance(error, QuotaExhausted):
+            self.quota_message = str(error)
+            state.mark(self.con, rid, "pending", message=str(error))
+            raise _QuotaStop() from error
+        if error is not None:
+            state.mark(self.con, rid, "failed", rows=result.rows_at_cap or None,
+                       message=str(error))
+            raise error
         self.fetched += 1
-        received = len(answer.records)
-        if received >= request.row_cap:
+        if result.batch is None:  # split at the row cap
             parts = split_request(request)
-            if parts is None:
-                message = (f"{request.path}: request {rid}: {received} rows, the row cap, "
-                           "for a single reporter, period, commodity, partner and flow; "
-                           "rows would be lost: raise the cap (premium) or use bulk files")
-                state.mark(self.con, rid, "failed", rows=received, message=message)
-                raise RowCapReached(message)
+            assert parts is not None
             state.register(self.con, parts, parent_id=rid)
-            state.mark(self.con, rid, "split", rows=received,
-                       message=f"{received} rows = row cap; split into "
+            state.mark(self.con, rid, "split", rows=result.rows_at_cap,
+                       message=f"{result.rows_at_cap} rows = row cap; split into "
                                f"{', '.join(p.request_id for p in parts)}")
-            log.info("comtrade %s: %d rows at the cap; split in two", rid, received)
-            for part in parts:
-                yield from self._run_one(part)
+            for part in result.parts:
+                yield from self._record(part)
             return
-        normalised = normalise_records(answer.records, self.crosswalk, request_id=rid,
-                                       path=request.path)
-        yield FetchedBatch(request, normalised.frame, normalised.unknown_codes, received,
-                           normalised.breakdown_rows_dropped)
+        batch = result.batch
+        yield batch
         # Reached only when the caller asks for the next batch: this one was consumed.
         state.mark(
-            self.con, rid, "done", rows=len(normalised.frame),
-            message=(f"received {received}; kept {len(normalised.frame)}; breakdown dropped "
-                     f"{normalised.breakdown_rows_dropped}; unknown codes "
-                     f"{len(normalised.unknown_codes)}"),
+            self.con, rid, "done", rows=len(batch.records),
+            message=(f"received {batch.rows_received}; kept {len(batch.records)}; breakdown "
+                     f"dropped {batch.breakdown_rows_dropped}; unknown codes "
+                     f"{len(batch.unknown_codes)}"),
         )
 
 

@@ -8,6 +8,7 @@ raised, 401/403 on one line). The subscription key travels only in the
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -86,7 +87,7 @@ class EpingClient:
             session=session if session is not None else requests.Session(),
             timeout=timeout, max_retries=max_retries, backoff_base=backoff_base,
             max_wait=max_wait, sleep=sleep, secret=self._api_key,
-            key_hint=settings.API_KEY_ENV,
+            key_hint=settings.API_KEY_ENV, limited_as=settings.SOURCE,
         )
 
     @classmethod
@@ -98,6 +99,19 @@ class EpingClient:
     @property
     def has_key(self) -> bool:
         return self._api_key is not None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (sent to a fetch worker) without the key: the worker uses its own
+        `EPING_API_KEY`, so the key never travels between machines."""
+        state = self.__dict__.copy()
+        state["_api_key"] = None
+        state["_getter"] = dataclasses.replace(self._getter, secret=None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._api_key = (os.environ.get(settings.API_KEY_ENV) or "").strip() or None
+        self._getter = dataclasses.replace(self._getter, secret=self._api_key)
 
     def __repr__(self) -> str:
         key = MASK if self._api_key else None

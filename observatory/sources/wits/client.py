@@ -6,6 +6,7 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -28,16 +29,27 @@ class WitsClient:
         return settings.TARIFF_PATH.format(reporter=reporter, partner=partner,
                                            product=product, year=year, datatype=datatype)
 
+    def get_tariffs(self, reporter: str, partner: str, product: str, year: int,
+                    datatype: str = "reported") -> Any:
+        """One tariff answer (SDMX-JSON), parsed; a one-line SourceError names the path on
+        failure. Reporter codes are WITS numeric codes (840 for the USA); partner 000 is the
+        World (MFN rates)."""
+        path = self.tariff_path(reporter, partner, product, year, datatype)
+        return self._getter.get(f"{self.base_url}{path}?format=JSON", path=path,
+                                headers={"Accept": "application/json"})
+
     def download_tariffs(self, dest: Path, reporter: str, partner: str, product: str,
                          year: int, datatype: str = "reported") -> Path:
-        """Save one tariff answer (SDMX-JSON) to `dest`, atomically; a one-line SourceError
-        names the path on failure. Reporter codes are WITS numeric codes (840 for the USA);
-        partner 000 is the World (MFN rates)."""
-        path = self.tariff_path(reporter, partner, product, year, datatype)
-        body = self._getter.get(f"{self.base_url}{path}?format=JSON", path=path,
-                                headers={"Accept": "application/json"})
+        """Save one tariff answer (`get_tariffs`) to `dest`, atomically."""
+        body = self.get_tariffs(reporter, partner, product, year, datatype)
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(dest.name + ".tmp")
         tmp.write_text(json.dumps(body), encoding="utf-8")
         tmp.replace(dest)
         return dest
+
+
+def fetch_tariffs(client: WitsClient, reporter: str, partner: str, product: str,
+                  year: int) -> Any:
+    """`client.get_tariffs`, as a plain function a fetch worker runs."""
+    return client.get_tariffs(reporter, partner, product, year)
