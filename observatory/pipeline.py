@@ -198,7 +198,7 @@ def _load_year(
     checkpoint("landed")
     con.execute("delete from raw.baci_flows where batch_id = ?", [batch_id])
     try:
-        rows = baci_resources.load_raw_flows(con, landed, batch_id)
+        rows = baci_resources.load_raw_flows(con, landed, batch_id, numbered=False)
     except SourceError as exc:
         con.execute("delete from raw.baci_flows where batch_id = ?", [batch_id])
         ledger.update_batch(con, batch_id, status="failed", message=str(exc))
@@ -234,6 +234,15 @@ def validate_baci_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> Batc
                                        product_codes=products or None)
         result = gate.run_suite(spec, con, chunk_rows=cfg.validation.chunk_rows,
                                 sample_rows=cfg.validation.sample_rows)
+        if not result.success and not baci_resources.is_numbered(con, batch_id):
+            # Rejected: load the file again with its line numbers, so that every failing
+            # row is reported and quarantined with its line (a passing batch never needs
+            # them).
+            (landed,) = con.execute("select file_path from ops.load_ledger "
+                                    "where batch_id = ?", [batch_id]).fetchall()[0]
+            baci_resources.number_raw_flows(con, Path(landed), batch_id)
+            result = gate.run_suite(spec, con, chunk_rows=cfg.validation.chunk_rows,
+                                    sample_rows=cfg.validation.sample_rows)
         return _settle_verdict(cfg, con, run_id, outcome, result, "raw.baci_flows",
                                "concat_ws(',', r.t, r.i, r.j, r.k, r.v, r.q)")
 

@@ -63,6 +63,22 @@ def test_load_streams_text_with_line_numbers(tmp_path: Path) -> None:
     assert rows == [(2, "10121", 1.5, None), (3, "870323", 2000.25, 3.0)]
 
 
+def test_unnumbered_load_is_numbered_again_on_demand(tmp_path: Path) -> None:
+    csv = tmp_path / "BACI_HS22_Y2022_V202601.csv"
+    csv.write_text("t,i,j,k,v,q\n" + "".join(f"2022,504,{j},10121,{j}.5,NA\n"
+                                              for j in range(1, 6)), encoding="utf-8")
+    con = _raw_db()
+    assert resources.load_raw_flows(con, csv, "b1", numbered=False) == 5
+    assert not resources.is_numbered(con, "b1")
+    assert con.execute("select distinct line_number from raw.baci_flows").fetchall() == [
+        (resources.UNNUMBERED,)]
+    assert resources.number_raw_flows(con, csv, "b1") == 5
+    assert resources.is_numbered(con, "b1")
+    # each row has the line it stands on in the file (the header is line 1)
+    rows = con.execute("select line_number, j from raw.baci_flows order by 1").fetchall()
+    assert rows == [(line, line - 1) for line in range(2, 7)]
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
