@@ -13,7 +13,10 @@ typed as (
         t                                                         as year,
         i                                                         as exporter_code,
         j                                                         as importer_code,
-        case when regexp_full_match(trim(k), '[0-9]{1,6}') then lpad(trim(k), 6, '0')
+        -- 1 to 6 ASCII digits (the same test as regexp_full_match(.., '[0-9]{1,6}'),
+        -- at a fraction of the cost on 10 million rows a year)
+        case when length(trim(k)) between 1 and 6 and ltrim(trim(k), '0123456789') = ''
+             then lpad(trim(k), 6, '0')
              else trim(k) end                                     as hs6,
         v * 1000                                                  as value_usd,
         q                                                         as quantity_t

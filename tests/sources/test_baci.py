@@ -116,3 +116,26 @@ def test_landing_extracts_the_member_with_its_checksum(tmp_path: Path) -> None:
     assert landed.read_bytes() == body
     assert sha == hashlib.sha256(body).hexdigest()
     assert landed == tmp_path / "raw" / "baci" / "202601" / "BACI_HS22_Y2022_V202601.csv"
+
+
+def test_staging_pads_product_codes_of_one_to_six_digits_only() -> None:
+    import re
+
+    from observatory.warehouse.sql_runner import apply_file, sql_files
+
+    con = _raw_db()
+    con.execute("create schema if not exists ref")
+    con.execute("create table ref.countries (baci_code integer, iso3 varchar)")
+    con.execute("create table ref.baci_special_codes (baci_code integer, label varchar)")
+    apply_file(con, next(p for p in sql_files("staging") if p.name == "010_stg_baci_flows.sql"))
+    codes = ["1", "10121", "010121", " 870323 ", "1234567", "12a", "+12", "-1", "1.0", "",
+             " ", "١٢", "９", "12 3", "000000"]
+    con.executemany("insert into raw.baci_flows (batch_id, line_number, t, i, j, k, v, q) "
+                    "values ('b', ?, 2022, 504, 251, ?, 1, 1)", list(enumerate(codes, 2)))
+    got = dict(con.execute("select line_number, hs6 from staging.stg_baci_flows").fetchall())
+    for line, code in enumerate(codes, 2):
+        stripped = code.strip()
+        # the rule: 1 to 6 ASCII digits are padded to six, anything else is kept (trimmed)
+        expected = stripped.zfill(6) if re.fullmatch(r"[0-9]{1,6}", stripped, re.ASCII) \
+            else stripped
+        assert got[line] == expected, code
