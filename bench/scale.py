@@ -514,6 +514,7 @@ class Stages:
         self.progress = progress
         self.figures: dict[str, dict[str, float]] = {}
         self._peak = 0.0
+        self._open: list[float] = []
 
     def process_peak(self) -> float:
         """The process's peak since it started: the high-water mark is read before each
@@ -525,9 +526,14 @@ class Stages:
     def stage(self, name: str) -> Iterator[None]:
         self.process_peak()
         _reset_peak()
+        self._open.append(0.0)  # the largest peak of the stages nested in this one
         started = time.perf_counter()
         yield
-        seconds, peak = time.perf_counter() - started, _peak_gib()
+        seconds = time.perf_counter() - started
+        # a nested stage reset the high-water mark: its peak counts for this one too
+        peak = max(_peak_gib(), self._open.pop())
+        if self._open:
+            self._open[-1] = max(self._open[-1], peak)
         self._peak = max(self._peak, peak)
         entry = self.figures.setdefault(name, {"seconds": 0.0, "peak_gib": 0.0, "calls": 0})
         entry["seconds"] += seconds
