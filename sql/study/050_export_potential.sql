@@ -183,45 +183,21 @@ ease_of_trade as (
     group by mp.market_iso3
 ),
 
-tariff_rows as (
-    select
-        t.importer_iso3 as market_iso3, t.partner_iso3, t.regime, t.year,
-        t.product_code as hs6, t.ad_valorem_pct
-    from core.tariffs as t
-    join markets as m on m.market_iso3 = t.importer_iso3
-    where t.hs_level = 6 and t.ad_valorem_pct is not null
-),
-
-tariff_years as (
-    select
-        r.market_iso3,
-        coalesce(max(r.year) filter (where r.year <= p.last_year), max(r.year)) as tariff_year
-    from tariff_rows as r, params as p
-    group by r.market_iso3
-),
-
-tariffs as (
-    select r.*
-    from tariff_rows as r
-    join tariff_years as y on y.market_iso3 = r.market_iso3 and y.tariff_year = r.year
-),
-
+-- the tariff rule: sql/staging/050_stg_tariffs.sql
 tariff_products as (
-    select distinct market_iso3, hs6 from tariffs
+    select t.importer_iso3 as market_iso3, t.hs6, t.mfn_pct
+    from staging.stg_tariff_products as t
+    join markets as m on m.market_iso3 = t.importer_iso3
 ),
 
 mfn as (
-    select market_iso3, hs6, min(ad_valorem_pct) as mfn_pct
-    from tariffs
-    where partner_iso3 = 'W00' and regime = 'MFN'
-    group by market_iso3, hs6
+    select market_iso3, hs6, mfn_pct from tariff_products
 ),
 
 preferences as (
-    select market_iso3, partner_iso3, hs6, min(ad_valorem_pct) as preferential_pct
-    from tariffs
-    where partner_iso3 <> 'W00' and regime not in ('MFN', 'BND')
-    group by market_iso3, partner_iso3, hs6
+    select t.importer_iso3 as market_iso3, t.partner_iso3, t.hs6, t.preferential_pct
+    from staging.stg_tariff_preferences as t
+    join markets as m on m.market_iso3 = t.importer_iso3
 ),
 
 home_tariffs as (

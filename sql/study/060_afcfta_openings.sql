@@ -117,37 +117,15 @@ openings as (
     where imports_usd > 0 and from_outside_usd / imports_usd > 0.5
 ),
 
-tariff_rows as (
-    select
-        t.importer_iso3, t.partner_iso3, t.regime, t.year, t.product_code as hs6,
-        t.ad_valorem_pct
-    from core.tariffs as t
-    join state_parties as sp using (importer_iso3)
-    where t.hs_level = 6 and t.ad_valorem_pct is not null
-),
-
-tariff_years as (
-    select
-        r.importer_iso3,
-        coalesce(max(r.year) filter (where r.year <= p.last_year), max(r.year)) as tariff_year
-    from tariff_rows as r, params as p
-    group by r.importer_iso3
-),
-
+-- the tariff rule: sql/staging/050_stg_tariffs.sql
 tariffs as (
-    select
-        r.importer_iso3,
-        r.hs6,
-        min(r.ad_valorem_pct) filter (where r.partner_iso3 = 'W00' and r.regime = 'MFN')
-                                                                         as mfn_pct,
-        min(r.ad_valorem_pct) filter (
-            where r.partner_iso3 = p.home_iso3 and r.regime not in ('MFN', 'BND'))
-                                                                         as afcfta_pct
-    from tariff_rows as r
+    select t.importer_iso3, t.hs6, t.mfn_pct, pr.preferential_pct as afcfta_pct
+    from staging.stg_tariff_products as t
     cross join params as p
-    join tariff_years as y
-      on y.importer_iso3 = r.importer_iso3 and y.tariff_year = r.year
-    group by r.importer_iso3, r.hs6
+    join state_parties as sp using (importer_iso3)
+    left join staging.stg_tariff_preferences as pr
+      on pr.importer_iso3 = t.importer_iso3 and pr.hs6 = t.hs6
+     and pr.partner_iso3 = p.home_iso3
 ),
 
 descriptions as (

@@ -2,7 +2,7 @@
 -- competitor's (preference margin), by HS6.
 --   Tariff year: for each market, the latest year <= last_year with HS6 rows in
 --   core.tariffs, else its latest year (tariff years lag trade years), as in
---   sql/study/050_export_potential.sql.
+--   sql/study/050_export_potential.sql (both read sql/staging/050_stg_tariffs.sql).
 --   Tariff faced by partner s on k = its preferential rate (the lowest of the market's rows
 --   for partner s with a regime other than 'MFN' and 'BND') if any, else the MFN rate
 --   (partner 'W00', regime 'MFN'); only rows with an ad valorem rate (or its estimated
@@ -42,44 +42,21 @@ home_products as (
       and f.value_usd > 0
 ),
 
-tariff_rows as (
-    select t.importer_iso3 as market_iso3, t.partner_iso3, t.regime, t.year,
-           t.product_code as hs6, t.ad_valorem_pct
-    from core.tariffs as t
-    join markets as m on m.market_iso3 = t.importer_iso3
-    where t.hs_level = 6 and t.ad_valorem_pct is not null
-),
-
-tariff_years as (
-    select r.market_iso3,
-           coalesce(max(r.year) filter (where r.year <= p.last_year), max(r.year)) as tariff_year
-    from tariff_rows as r, params as p
-    group by r.market_iso3
-),
-
-tariffs as (
-    select r.*
-    from tariff_rows as r
-    join tariff_years as y on y.market_iso3 = r.market_iso3 and y.tariff_year = r.year
-    semi join home_products as h on h.market_iso3 = r.market_iso3 and h.hs6 = r.hs6
-),
-
+-- the tariff rule: sql/staging/050_stg_tariffs.sql
 products as (
-    select distinct market_iso3, hs6, year as tariff_year from tariffs
+    select t.importer_iso3 as market_iso3, t.hs6, t.tariff_year, t.mfn_pct
+    from staging.stg_tariff_products as t
+    semi join home_products as h on h.market_iso3 = t.importer_iso3 and h.hs6 = t.hs6
 ),
 
 mfn as (
-    select market_iso3, hs6, min(ad_valorem_pct) as mfn_pct
-    from tariffs
-    where partner_iso3 = 'W00' and regime = 'MFN'
-    group by market_iso3, hs6
+    select market_iso3, hs6, mfn_pct from products
 ),
 
 preferences as (
-    select market_iso3, partner_iso3, hs6, min(ad_valorem_pct) as preferential_pct
-    from tariffs
-    where partner_iso3 <> 'W00' and regime not in ('MFN', 'BND')
-    group by market_iso3, partner_iso3, hs6
+    select t.importer_iso3 as market_iso3, t.partner_iso3, t.hs6, t.preferential_pct
+    from staging.stg_tariff_preferences as t
+    join markets as m on m.market_iso3 = t.importer_iso3
 ),
 
 pairs as (
