@@ -22,11 +22,16 @@ import requests
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from observatory.errors import ConfigError, SourceError
+from observatory.errors import (
+    ConfigError,
+    QuotaExhausted,
+    RowCapReached,
+    SourceError,
+    SourceUnavailable,
+)
 from observatory.sources.comtrade import client as comtrade_client
 from observatory.sources.comtrade import resources, settings, state
 from observatory.sources.comtrade.client import ComtradeClient, normalise_columns
-from observatory.sources.comtrade.errors import QuotaExhausted, RowCapReached, SourceUnavailable
 from observatory.sources.comtrade.resources import QuerySpec, RequestRunner, plan_requests
 from tests.conftest import REPO, shared_real
 

@@ -17,7 +17,7 @@ import requests
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from observatory.errors import ConfigError, SourceError
+from observatory.errors import ConfigError, QuotaExhausted, SourceError, SourceUnavailable
 from observatory.sources.eping import resources, settings
 from observatory.sources.eping.client import EpingClient
 from observatory.sources.eping.resources import (
@@ -31,7 +31,6 @@ from observatory.sources.eping.resources import (
     plan_window,
     to_frames,
 )
-from observatory.sources.http import QuotaExhausted, SourceUnavailable
 from tests.conftest import REPO
 
 FIXTURES = REPO / "tests" / "fixtures" / "eping"

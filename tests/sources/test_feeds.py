@@ -17,7 +17,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from observatory.errors import ConfigError, SourceError
+from observatory.errors import ConfigError, SourceError, SourceUnavailable
 from observatory.sources.feeds import (
     FeedClient,
     FeedLimits,
@@ -28,7 +28,6 @@ from observatory.sources.feeds import (
     read_feed,
 )
 from observatory.sources.feeds.settings import feeds_from_config
-from observatory.sources.http import SourceUnavailable
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 RULES = {

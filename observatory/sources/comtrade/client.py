@@ -1,4 +1,9 @@
-"""A thin client for the UN Comtrade API v1 on `requests`: retries, clear errors, no key leaks.
+"""A thin client for the UN Comtrade API v1: endpoints, clear errors, no key leaks.
+
+Requests go through the shared client (`observatory.sources.http`: retries, timeouts, the
+total deadline per request, size limit, redirects on the same host only). What is
+Comtrade's stays here: the gateway's refusals read with this source's patterns
+(`settings.QUOTA_PATTERN`, ...) and the answer's envelope (`error`, `data`, `count`).
 
 Every error is a `SourceError` (or a subclass) whose message is one line naming the URL path
 and the problem. The subscription key travels only in the `Ocp-Apim-Subscription-Key`
@@ -7,29 +12,25 @@ header: it is never put in a URL, a log record or an exception message.
 
 from __future__ import annotations
 
-import email.utils
-import json
+import dataclasses
 import logging
 import os
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
 import requests
 
+from observatory.config import HttpConfig
 from observatory.errors import ConfigError, SourceError
-from observatory.orchestration import api_slot
 from observatory.sources.comtrade import settings
-from observatory.sources.comtrade.errors import QuotaExhausted, SourceUnavailable
+from observatory.sources.http import MASK, ApiGateway, HttpClient, Reply, json_body, one_line
 
 log = logging.getLogger(__name__)
-
-_MASK = "***"
 
 
 @dataclass(frozen=True)
@@ -49,27 +50,20 @@ def build_url(base_url: str, path: str, params: Mapping[str, str]) -> str:
     return f"{base}{path}?{query}" if query else f"{base}{path}"
 
 
-class _Transient(Exception):
-    """An answer worth asking again for, with the wait the server asked for (if any)."""
-
-    def __init__(self, problem: str, wait: float | None = None, body_invalid: bool = False):
-        super().__init__(problem)
-        self.problem = problem
-        self.wait = wait
-        self.body_invalid = body_invalid
-
-
 class ComtradeClient:
     """GET JSON from the Comtrade API, with retries and one-line errors.
 
-    Retries (at most `max_retries`, waits through the injectable `sleep`):
+    Retries (at most `max_retries`, waits through the injectable `sleep`), all within the
+    deadline of `http` (`HttpConfig`, the `[http]` section; `timeout` overrides its read
+    timeout):
     - 429, and 403 rate-limit answers: wait `Retry-After` seconds (or the "try again in N
       seconds" of the message), else back off;
     - 5xx, connection errors, timeouts: back off `backoff_base * 2**(n-1)` seconds;
     - an HTML page or a truncated/invalid JSON body: asked again once, then raised.
     Raised at once: 401 (bad key), 403 quota (`QuotaExhausted`), other 4xx, and HTTP 200 with
     a non-empty `error` field (a malformed request: asking again gives the same answer).
-    A wait longer than `max_wait` seconds raises `SourceUnavailable` instead of blocking.
+    A wait longer than `max_wait` seconds, or than what is left of the deadline, raises
+    `SourceUnavailable` instead of blocking.
     """
 
     def __init__(
@@ -77,20 +71,24 @@ class ComtradeClient:
         base_url: str = settings.BASE_URL,
         api_key: str | None = None,
         session: requests.Session | None = None,
-        timeout: float = 60,
+        timeout: float | None = None,
         max_retries: int = 5,
         backoff_base: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
         max_wait: float = settings.MAX_WAIT_SECONDS,
+        http: HttpConfig | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key or None
-        self.session = session if session is not None else requests.Session()
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.backoff_base = backoff_base
-        self.sleep = sleep
-        self.max_wait = max_wait
+        limits = http or HttpConfig()
+        if timeout is not None:
+            limits = dataclasses.replace(limits, read_timeout_seconds=timeout)
+        self._getter = HttpClient(
+            session=session if session is not None else requests.Session(),
+            settings=limits, max_retries=max_retries, backoff_base=backoff_base,
+            max_wait=max_wait, sleep=sleep, secret=self._api_key,
+            limited_as=settings.SOURCE,
+        )
 
     @classmethod
     def from_env(
@@ -111,14 +109,16 @@ class ComtradeClient:
         travels between machines."""
         state = self.__dict__.copy()
         state["_api_key"] = None
+        state["_getter"] = dataclasses.replace(self._getter, secret=None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._api_key = (os.environ.get(settings.API_KEY_ENV) or "").strip() or None
+        self._getter = dataclasses.replace(self._getter, secret=self._api_key)
 
     def __repr__(self) -> str:
-        key = _MASK if self._api_key else None
+        key = MASK if self._api_key else None
         return f"ComtradeClient(base_url={self.base_url!r}, api_key={key!r})"
 
     def url(self, path: str, params: Mapping[str, str]) -> str:
@@ -167,7 +167,7 @@ class ComtradeClient:
             params["period"] = ",".join(str(p) for p in periods)
         return self.fetch(path, params)
 
-    # ---- the request loop ------------------------------------------------------------------
+    # ---- one request -----------------------------------------------------------------------
 
     def fetch(self, path: str, params: Mapping[str, str]) -> ComtradeAnswer:
         """GET `path` with `params`; the parsed envelope, or a one-line `SourceError`."""
@@ -184,144 +184,32 @@ class ComtradeClient:
         headers = {"Accept": "application/json"}
         if self._api_key:
             headers[settings.KEY_HEADER] = self._api_key
-        attempt = 0
-        invalid_bodies = 0
-        while True:
-            attempt += 1
-            log.debug("GET %s %s (attempt %d)", path, dict(params), attempt)
-            try:
-                try:
-                    # Inside a Prefect run, a slot of the limits shared by every worker.
-                    with api_slot(settings.SOURCE):
-                        response = self.session.get(url, headers=headers,
-                                                    timeout=self.timeout)
-                except requests.Timeout as exc:
-                    raise _Transient(f"timeout after {self.timeout} s") from exc
-                except requests.ConnectionError as exc:
-                    raise _Transient(f"connection error ({type(exc).__name__})") from exc
-                return self._answer(path, response)
-            except _Transient as transient:
-                if transient.body_invalid:
-                    invalid_bodies += 1
-                    if invalid_bodies > 1:
-                        raise SourceError(f"{path}: {transient.problem}") from None
-                if attempt > self.max_retries:
-                    raise SourceUnavailable(
-                        f"{path}: {transient.problem}; gave up after {attempt} attempts"
-                    ) from None
-                wait = transient.wait
-                if wait is None:
-                    wait = self.backoff_base * 2 ** (attempt - 1)
-                if wait > self.max_wait:
-                    if transient.wait is not None:
-                        raise SourceUnavailable(
-                            f"{path}: {transient.problem}; the server asks to wait "
-                            f"{wait:.0f} s, more than max_wait={self.max_wait:.0f} s"
-                        ) from None
-                    wait = self.max_wait
-                log.warning("%s: %s; retry %d/%d in %.1f s", path, transient.problem,
-                            attempt, self.max_retries, wait)
-                self.sleep(wait)
-
-    def _answer(self, path: str, response: requests.Response) -> ComtradeAnswer:
-        status = response.status_code
-        text = self._redact(response.text or "")
-        if status == 200:
-            return self._parse(path, response, text)
-        message = _server_message(text)
-        if status == 401:
-            raise SourceError(
-                f"{path}: HTTP 401: the subscription key was refused (missing, invalid or "
-                f"inactive); check {settings.API_KEY_ENV}"
-            )
-        if status in (403, 429) and settings.QUOTA_PATTERN.search(text):
-            found = settings.REPLENISH_PATTERN.search(text)
-            replenished = found.group(1) if found else None
-            when = f"; replenished in {replenished}" if replenished else ""
-            raise QuotaExhausted(f"{path}: HTTP {status}: out of call volume quota{when}",
-                                 replenished)
-        retry_after = _retry_after(response.headers.get("Retry-After"))
-        if status == 429 or (
-            status == 403 and (retry_after is not None
-                               or settings.RATE_LIMIT_PATTERN.search(text))
-        ):
-            if retry_after is None:
-                hint = settings.TRY_AGAIN_PATTERN.search(text)
-                retry_after = float(hint.group(1)) if hint else None
-            raise _Transient(f"HTTP {status} rate limited", wait=retry_after)
-        if status >= 500:
-            raise _Transient(f"HTTP {status} {response.reason or ''}".rstrip()
-                             + (f": {message}" if message else ""))
-        raise SourceError(f"{path}: HTTP {status}" + (f": {message}" if message else ""))
-
-    def _parse(self, path: str, response: requests.Response, text: str) -> ComtradeAnswer:
-        content_type = response.headers.get("Content-Type", "").lower()
-        if "text/html" in content_type or text.lstrip().startswith("<"):
-            title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
-            what = f" ({_one_line(title.group(1))})" if title else ""
-            raise _Transient(f"HTTP 200 with an HTML page instead of JSON{what}",
-                             body_invalid=True)
-        try:
-            body = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise _Transient(
-                f"invalid or truncated JSON ({len(text)} characters; {exc.msg} at "
-                f"character {exc.pos})", body_invalid=True
-            ) from None
-        if not isinstance(body, dict):
-            raise SourceError(f"{path}: expected a JSON object, got {type(body).__name__}")
-        error = body.get("error")
-        if error:
-            raise SourceError(f"{path}: the API rejected the request: "
-                              f"{_one_line(self._redact(str(error)))}")
-        data = body.get("data")
-        if not isinstance(data, list):
-            raise SourceError(f"{path}: the answer has no `data` array")
-        count = body.get("count")
-        return ComtradeAnswer(path=path, records=data,
-                              count=int(count) if isinstance(count, int) else None,
-                              elapsed=body.get("elapsedTime"))
-
-    def _redact(self, text: str) -> str:
-        return text.replace(self._api_key, _MASK) if self._api_key else text
+        gateway = ApiGateway(
+            where=path, key_hint=settings.API_KEY_ENV, quota=settings.QUOTA_PATTERN,
+            replenish=settings.REPLENISH_PATTERN, rate_limit=settings.RATE_LIMIT_PATTERN,
+            try_again=settings.TRY_AGAIN_PATTERN,
+        )
+        return self._getter.get(url, where=path, headers=headers, params_for_log=params,
+                                on_error=gateway.refuse,
+                                read=lambda reply: _envelope(path, reply))
 
 
-def _one_line(text: str, limit: int = 200) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def _server_message(text: str) -> str:
-    """The `message` of a JSON error body, else the start of the body, on one line."""
-    try:
-        body = json.loads(text)
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        for key in ("message", "error", "Message"):
-            if body.get(key):
-                return _one_line(str(body[key]))
-    if text.lstrip().startswith("<"):
-        title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
-        return f"HTML page ({_one_line(title.group(1))})" if title else "HTML page"
-    return _one_line(text)
-
-
-def _retry_after(value: str | None) -> float | None:
-    """`Retry-After` in seconds: a number, or an HTTP date (RFC 9110)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value.strip()))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+def _envelope(path: str, reply: Reply) -> ComtradeAnswer:
+    """The `data` array of a 200 answer; a non-empty `error` field is the API rejecting the
+    request (asking again gives the same answer)."""
+    body = json_body(reply)
+    if not isinstance(body, dict):
+        raise SourceError(f"{path}: expected a JSON object, got {type(body).__name__}")
+    error = body.get("error")
+    if error:
+        raise SourceError(f"{path}: the API rejected the request: {one_line(str(error))}")
+    data = body.get("data")
+    if not isinstance(data, list):
+        raise SourceError(f"{path}: the answer has no `data` array")
+    count = body.get("count")
+    return ComtradeAnswer(path=path, records=data,
+                          count=int(count) if isinstance(count, int) else None,
+                          elapsed=body.get("elapsedTime"))
 
 
 # ---- header drift in CSV and bulk files ------------------------------------------------------

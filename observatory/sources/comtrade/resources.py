@@ -24,12 +24,11 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from observatory.errors import ConfigError, SourceError
+from observatory.errors import ConfigError, QuotaExhausted, RowCapReached, SourceError
 from observatory.orchestration import SEQUENTIAL, Fetches
 from observatory.sources import Resource
 from observatory.sources.comtrade import settings, state
 from observatory.sources.comtrade.client import ComtradeClient, build_url
-from observatory.sources.comtrade.errors import QuotaExhausted, RowCapReached
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,10 @@
 """A thin client for the WTO ePing API on `requests`: paging, retries, clear errors, no key leaks.
 
-The retry loop is the shared one of `observatory.sources.http` (the Comtrade policy: 429 with
+Requests go through the shared client of `observatory.sources.http` (429 with
 `Retry-After`, 5xx/timeout backoff, HTML pages and truncated JSON asked again once then
-raised, 401/403 on one line). The subscription key travels only in the
-`Ocp-Apim-Subscription-Key` header: never in a URL, a log record, a repr or an exception.
+raised, 401/403 of the API gateway on one line, the total deadline of `[http]`). The
+subscription key travels only in the `Ocp-Apim-Subscription-Key` header: never in a URL, a
+log record, a repr or an exception.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from urllib.parse import urlencode
 
 import requests
 
+from observatory.config import HttpConfig
 from observatory.errors import ConfigError, SourceError
 from observatory.sources.eping import settings
-from observatory.sources.http import MASK, JsonGetter
+from observatory.sources.http import MASK, ApiGateway, HttpClient, json_body
 
 log = logging.getLogger(__name__)
 
@@ -75,19 +77,24 @@ class EpingClient:
         base_url: str = settings.BASE_URL,
         api_key: str | None = None,
         session: requests.Session | None = None,
-        timeout: float = 60,
+        timeout: float | None = None,
         max_retries: int = 5,
         backoff_base: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
         max_wait: float = settings.MAX_WAIT_SECONDS,
+        http: HttpConfig | None = None,
     ) -> None:
+        """`http`: timeouts, deadline and size limit (the `[http]` section; defaults when
+        None); `timeout` overrides its read timeout."""
         self.base_url = base_url.rstrip("/")
         self._api_key = (api_key or "").strip() or None
-        self._getter = JsonGetter(
+        limits = http or HttpConfig()
+        if timeout is not None:
+            limits = dataclasses.replace(limits, read_timeout_seconds=timeout)
+        self._getter = HttpClient(
             session=session if session is not None else requests.Session(),
-            timeout=timeout, max_retries=max_retries, backoff_base=backoff_base,
-            max_wait=max_wait, sleep=sleep, secret=self._api_key,
-            key_hint=settings.API_KEY_ENV, limited_as=settings.SOURCE,
+            settings=limits, max_retries=max_retries, backoff_base=backoff_base,
+            max_wait=max_wait, sleep=sleep, secret=self._api_key, limited_as=settings.SOURCE,
         )
 
     @classmethod
@@ -125,8 +132,10 @@ class EpingClient:
         headers = {"Accept": "application/json"}
         if self._api_key:
             headers[settings.KEY_HEADER] = self._api_key
-        return self._getter.get(self.url(path, params), path=path, headers=headers,
-                                params_for_log=params)
+        gateway = ApiGateway(where=path, key_hint=settings.API_KEY_ENV)
+        return self._getter.get(self.url(path, params), where=path, headers=headers,
+                                params_for_log=params, on_error=gateway.refuse,
+                                read=json_body)
 
     # ---- search ---------------------------------------------------------------------------
 

@@ -1,11 +1,13 @@
 """Read RSS 2.0 and Atom 1.0 feeds safely: bounded download, defused XML, plain-text items.
 
-Fetching (`FeedClient.fetch`): an http(s) URL is streamed with `requests` and cut off as soon
-as the body passes `max_bytes` (a `Content-Length` over the limit is refused before reading),
-or after `max_download_seconds`; a local path is refused when its size passes the limit.
-Retries follow the connector convention (`observatory.sources.http`): 5xx, connection errors,
-timeouts and truncated bodies back off `backoff_base * 2**(n-1)` seconds; 429 waits its
-`Retry-After`; other 4xx, an HTML page and an over-limit body are raised at once.
+Fetching (`FeedClient.fetch`): an http(s) URL goes through the shared HTTP client
+(`observatory.sources.http`): streamed and cut off as soon as the body passes `max_bytes` (a
+`Content-Length` over the limit is refused before reading), the whole request (retries
+included) ended after `max_download_seconds`, redirects followed on the feed's host only. A
+feed's limits tighten the shared `[http]` settings, never loosen them. A local path is
+refused when its size passes the limit. Retries: 5xx, connection errors, timeouts and
+truncated bodies back off `backoff_base * 2**(n-1)` seconds; 429 waits its `Retry-After`;
+other 4xx, an HTML page and an over-limit body are raised at once.
 
 Parsing (`parse_feed`) uses defusedxml: a document declaring entities (billion laughs) or
 referencing external entities is refused, and no DTD is ever fetched. Fields:
@@ -43,21 +45,15 @@ import defusedxml  # type: ignore[import-untyped]
 import defusedxml.ElementTree as SafeET  # type: ignore[import-untyped]
 import requests
 
+from observatory.config import HttpConfig
 from observatory.errors import SourceError
 from observatory.sources.feeds import settings
 from observatory.sources.feeds.settings import FeedLimits, FeedSettings
-from observatory.sources.http import (
-    SourceUnavailable,
-    html_title,
-    one_line,
-    retry_after_seconds,
-    server_message,
-)
+from observatory.sources.http import HttpClient, Reply, html_title, one_line
 
 log = logging.getLogger(__name__)
 
 _A = f"{{{settings.ATOM_NS}}}"
-_CHUNK = 64 * 1024
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>])",
                          re.IGNORECASE | re.DOTALL)
 _CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
@@ -87,13 +83,6 @@ class FeedBatch:
     notes: list[str] = field(default_factory=list)
 
 
-class _Transient(Exception):
-    def __init__(self, problem: str, wait: float | None = None) -> None:
-        super().__init__(problem)
-        self.problem = problem
-        self.wait = wait
-
-
 def is_remote(url: str) -> bool:
     return urlsplit(str(url)).scheme.lower() in settings.LINK_SCHEMES
 
@@ -108,7 +97,8 @@ def local_path(url: str | Path) -> Path:
 
 
 class FeedClient:
-    """Fetch and parse feeds within their `FeedLimits`; see the module docstring."""
+    """Fetch and parse feeds within their `FeedLimits` and the shared `http` settings (the
+    `[http]` section; defaults when None); see the module docstring."""
 
     def __init__(
         self,
@@ -118,13 +108,14 @@ class FeedClient:
         max_wait: float = settings.MAX_WAIT_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        http: HttpConfig | None = None,
     ) -> None:
-        self.session = session if session is not None else requests.Session()
-        self.max_retries = max_retries
-        self.backoff_base = backoff_base
-        self.max_wait = max_wait
-        self.sleep = sleep
-        self.clock = clock
+        self.http = http or HttpConfig()
+        self._getter = HttpClient(
+            session=session if session is not None else requests.Session(),
+            settings=self.http, max_retries=max_retries, backoff_base=backoff_base,
+            max_wait=max_wait, sleep=sleep, clock=clock,
+        )
 
     def read(self, feed: FeedSettings) -> FeedBatch:
         """Fetch `feed.url` and parse it into items."""
@@ -138,98 +129,29 @@ class FeedClient:
         if not is_remote(url):
             return read_file(local_path(url), limits, feed=feed)
         where = f"feed {feed} ({url})"
-        attempt = 0
-        while True:
-            attempt += 1
-            log.debug("GET %s (attempt %d)", url, attempt)
-            try:
-                return self._get(url, limits, where)
-            except _Transient as transient:
-                if attempt > self.max_retries:
-                    raise SourceUnavailable(
-                        f"{where}: {transient.problem}; gave up after {attempt} attempts"
-                    ) from None
-                wait = transient.wait
-                if wait is None:
-                    wait = self.backoff_base * 2 ** (attempt - 1)
-                if wait > self.max_wait:
-                    if transient.wait is not None:
-                        raise SourceUnavailable(
-                            f"{where}: {transient.problem}; the server asks to wait "
-                            f"{wait:.0f} s, more than max_wait={self.max_wait:.0f} s"
-                        ) from None
-                    wait = self.max_wait
-                log.warning("%s: %s; retry %d/%d in %.1f s", where, transient.problem,
-                            attempt, self.max_retries, wait)
-                self.sleep(wait)
-
-    def _get(self, url: str, limits: FeedLimits, where: str) -> bytes:
         headers = {"Accept": settings.ACCEPT, "User-Agent": settings.USER_AGENT}
-        try:
-            response = self.session.get(url, headers=headers, stream=True,
-                                        timeout=limits.timeout_seconds,
-                                        allow_redirects=True)
-        except requests.Timeout:
-            raise _Transient(f"timeout after {limits.timeout_seconds} s") from None
-        except requests.ConnectionError as exc:
-            raise _Transient(f"connection error ({type(exc).__name__})") from None
-        except requests.RequestException as exc:  # bad redirect target, too many redirects
-            raise SourceError(f"{where}: request refused ({type(exc).__name__}: "
-                              f"{one_line(str(exc), 120)})") from None
-        with response:
-            status = response.status_code
-            if status != 200:
-                # Error bodies are read within the same limit: only their start is quoted.
-                text = _read_limited(response, limits, where, self.clock,
-                                     quiet=True).decode("utf-8", "replace")
-                message = server_message(text)
-                detail = f": {message}" if message else ""
-                if status == 429:
-                    wait = retry_after_seconds(response.headers.get("Retry-After"))
-                    raise _Transient(f"HTTP 429 rate limited{detail}", wait=wait)
-                if status >= 500:
-                    raise _Transient(f"HTTP {status} {response.reason or ''}".rstrip() + detail)
-                raise SourceError(f"{where}: HTTP {status}{detail}")
-            length = response.headers.get("Content-Length")
-            if length and length.strip().isdigit() and int(length) > limits.max_bytes \
-                    and not response.headers.get("Content-Encoding"):
-                raise SourceError(f"{where}: Content-Length of {int(length)} bytes, more "
-                                  f"than the limit of {limits.max_bytes} bytes")
-            content_type = response.headers.get("Content-Type", "").lower()
-            data = _read_limited(response, limits, where, self.clock)
-        if "text/html" in content_type and _HTML_START.match(data[:4096]):
-            raise SourceError(f"{where}: {_html_problem(data)}")
-        return data
+        return self._getter.get(url, where=where, headers=headers,
+                                settings=request_limits(self.http, limits),
+                                read=lambda reply: _feed_bytes(reply, where))
 
 
-def _read_limited(response: requests.Response, limits: FeedLimits, where: str,
-                  clock: Callable[[], float], quiet: bool = False) -> bytes:
-    """The decoded body, chunk by chunk, stopped as soon as it passes the size limit.
+def request_limits(shared: HttpConfig, limits: FeedLimits) -> HttpConfig:
+    """The settings of one feed's request: the shared ones, tightened by the feed's own
+    (`timeout_seconds` per connect and read, `max_download_seconds` for the whole request,
+    `max_bytes`)."""
+    return HttpConfig(
+        connect_timeout_seconds=min(shared.connect_timeout_seconds, limits.timeout_seconds),
+        read_timeout_seconds=min(shared.read_timeout_seconds, limits.timeout_seconds),
+        deadline_seconds=min(shared.deadline_seconds, limits.max_download_seconds),
+        max_body_bytes=int(min(shared.max_body_bytes, limits.max_bytes)),
+    )
 
-    `quiet` (error pages): stop at the limit without raising; only the start matters.
-    """
-    started = clock()
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        for chunk in response.iter_content(chunk_size=_CHUNK):
-            size += len(chunk)
-            if size > limits.max_bytes:
-                if quiet:
-                    break
-                raise SourceError(f"{where}: body larger than the limit of "
-                                  f"{limits.max_bytes} bytes; download stopped")
-            chunks.append(chunk)
-            if clock() - started > limits.max_download_seconds:
-                raise _Transient(f"download slower than {limits.max_download_seconds} s "
-                                 f"({size} bytes read)")
-    except (requests.exceptions.ChunkedEncodingError,
-            requests.exceptions.ContentDecodingError,
-            requests.ConnectionError, requests.Timeout) as exc:
-        if quiet:
-            return b"".join(chunks)
-        raise _Transient(f"truncated body after {size} bytes ({type(exc).__name__})") from None
-    return b"".join(chunks)
+
+def _feed_bytes(reply: Reply, where: str) -> bytes:
+    """The body of a 200 answer; an HTML page (a portal's error or login page) is raised."""
+    if "text/html" in reply.content_type and _HTML_START.match(reply.body[:4096]):
+        raise SourceError(f"{where}: {_html_problem(reply.body)}")
+    return reply.body
 
 
 def read_file(path: Path, limits: FeedLimits, *, feed: str = "feed") -> bytes:

@@ -21,6 +21,7 @@ from dataclasses import asdict
 
 import pandas as pd
 
+from observatory.config import HttpConfig
 from observatory.sources import Resource
 from observatory.sources.feeds import settings
 from observatory.sources.feeds.client import FeedBatch, FeedClient, FeedItem
@@ -95,8 +96,9 @@ def markets_frame(feeds: Iterable[FeedSettings]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["feed", "market_iso3"]).astype("string")
 
 
-def read_feed(feed: FeedSettings, client: FeedClient | None = None
-              ) -> tuple[FeedBatch, pd.DataFrame, pd.DataFrame]:
-    """Read one feed: its batch (with notes), its items frame and its matches frame."""
-    batch = (client or FeedClient()).read(feed)
+def read_feed(feed: FeedSettings, client: FeedClient | None = None,
+              http: HttpConfig | None = None) -> tuple[FeedBatch, pd.DataFrame, pd.DataFrame]:
+    """Read one feed: its batch (with notes), its items frame and its matches frame.
+    `http`: the shared `[http]` settings of a new client (when `client` is None)."""
+    batch = (client or FeedClient(http=http)).read(feed)
     return batch, items_frame(batch.items), match_items(batch.items, feed.keywords)

@@ -27,7 +27,8 @@ MAX_TITLE_CHARS = 1_000
 MAX_SUMMARY_CHARS = 20_000  # counted on the text as the XML carries it (before HTML removal)
 MAX_OTHER_CHARS = 2_000  # link, guid/id, date, each category
 TIMEOUT_SECONDS = 30.0  # connect and per-read timeout of one request
-MAX_DOWNLOAD_SECONDS = 120.0  # a slow server trickling bytes is cut off after this
+MAX_DOWNLOAD_SECONDS = 120.0  # the whole request, retries included (the [http] deadline
+# of a feed's requests, when tighter): a server trickling bytes is cut off after this
 MAX_RETRIES = 3
 MAX_WAIT_SECONDS = 300.0
 

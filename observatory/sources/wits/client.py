@@ -1,7 +1,9 @@
-"""Fetch tariff answers from the WITS SDMX REST API (no key), with the shared retry policy."""
+"""Fetch tariff answers from the WITS SDMX REST API (no key), through the shared HTTP client
+(`observatory.sources.http`: retries, timeouts, the total deadline, size limit)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -10,16 +12,24 @@ from typing import Any
 
 import requests
 
-from observatory.sources.http import JsonGetter
+from observatory.config import HttpConfig
+from observatory.sources.http import HttpClient, json_body
 from observatory.sources.wits import settings
 
 
 class WitsClient:
+    """`http`: timeouts, deadline and size limit (the `[http]` section; defaults when None);
+    `timeout` overrides its read timeout."""
+
     def __init__(self, base_url: str = settings.BASE_URL, *, session: requests.Session | None
-                 = None, timeout: float = 120, max_retries: int = 5,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 = None, timeout: float | None = None, max_retries: int = 5,
+                 sleep: Callable[[float], None] = time.sleep,
+                 http: HttpConfig | None = None) -> None:
         self.base_url = base_url.rstrip("/")
-        self._getter = JsonGetter(session=session or requests.Session(), timeout=timeout,
+        limits = http or HttpConfig()
+        if timeout is not None:
+            limits = dataclasses.replace(limits, read_timeout_seconds=timeout)
+        self._getter = HttpClient(session=session or requests.Session(), settings=limits,
                                   max_retries=max_retries, sleep=sleep)
 
     def tariff_path(self, reporter: str, partner: str, product: str, year: int,
@@ -35,8 +45,8 @@ class WitsClient:
         failure. Reporter codes are WITS numeric codes (840 for the USA); partner 000 is the
         World (MFN rates)."""
         path = self.tariff_path(reporter, partner, product, year, datatype)
-        return self._getter.get(f"{self.base_url}{path}?format=JSON", path=path,
-                                headers={"Accept": "application/json"})
+        return self._getter.get(f"{self.base_url}{path}?format=JSON", where=path,
+                                headers={"Accept": "application/json"}, read=json_body)
 
     def download_tariffs(self, dest: Path, reporter: str, partner: str, product: str,
                          year: int, datatype: str = "reported") -> Path:
