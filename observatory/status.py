@@ -16,9 +16,11 @@ from typing import Any
 import duckdb
 
 from observatory.config import Config
+from observatory.errors import DamagedDatabase
+from observatory.warehouse import integrity, publish
 
 # Run summary statuses of a run that failed, or finished with inputs rejected or failed.
-FAILED_STATUSES = ("failed", "completed_with_rejections")
+FAILED_STATUSES = ("failed", "completed_with_rejections", "abandoned")
 
 
 def last_runs(runs_dir: Path, limit: int = 5) -> list[dict[str, Any]]:
@@ -32,40 +34,62 @@ def last_runs(runs_dir: Path, limit: int = 5) -> list[dict[str, Any]]:
 
 
 def published_state(published: Path) -> dict[str, Any]:
+    """What the published database holds; `damaged` (one line) instead when it no longer
+    matches its checksum manifest (read in full) or cannot be read."""
     if not published.is_file():
         return {"exists": False}
-    con = duckdb.connect(str(published), read_only=True)
     try:
-        pub = con.execute(
-            "select run_id, published_at from ops.publications order by published_at desc "
-            "limit 1"
-        ).fetchone()
-        freshness = con.execute(
-            """
-            select source, max(release) as release, min(period) as first_period,
-                   max(period) as last_period, count(*) as batches,
-                   sum(rows_loaded) as rows_loaded, max(ended_at) as last_loaded_at,
-                   bool_or(is_synthetic) as synthetic
-            from ops.load_ledger where status = 'published'
-            group by source order by source
-            """
-        ).fetchall()
-        validation = con.execute(
-            """
-            select v.suite, count(*) filter (where v.success) as passed,
-                   count(*) filter (where not v.success) as failed, max(v.checked_at)
-            from ops.validation_results as v
-            join ops.load_ledger as l using (batch_id)
-            where l.status = 'published'
-            group by v.suite order by v.suite
-            """
-        ).fetchall()
+        integrity.verify(published)
+        con = duckdb.connect(str(published), read_only=True)
+    except DamagedDatabase as exc:
+        return {"exists": True, "damaged": str(exc)}
+    except duckdb.Error as exc:
+        return {"exists": True, "damaged": f"{published}: cannot be read ({_first_line(exc)})"}
+    try:
+        return _published_rows(con)
+    except duckdb.Error as exc:
+        return {"exists": True, "damaged": f"{published}: cannot be read ({_first_line(exc)})"}
     finally:
         con.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _published_rows(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    pub = publish.latest_publication(con)
+    # Rows still in core (a later batch may have replaced part of a batch's rows); databases
+    # published before `rows_live` existed count what each batch loaded.
+    live = "coalesce(rows_live, rows_loaded)" if con.execute(
+        "select count(*) from information_schema.columns where table_schema = 'ops' "
+        "and table_name = 'load_ledger' and column_name = 'rows_live'").fetchall()[0][0] \
+        else "rows_loaded"
+    freshness = con.execute(
+        f"""
+        select source, max(release) as release, min(period) as first_period,
+               max(period) as last_period, count(*) as batches,
+               sum({live}) as rows_loaded, max(ended_at) as last_loaded_at,
+               bool_or(is_synthetic) as synthetic
+        from ops.load_ledger where status = 'published'
+        group by source order by source
+        """
+    ).fetchall()
+    validation = con.execute(
+        """
+        select v.suite, count(*) filter (where v.success) as passed,
+               count(*) filter (where not v.success) as failed, max(v.checked_at)
+        from ops.validation_results as v
+        join ops.load_ledger as l using (batch_id)
+        where l.status = 'published'
+        group by v.suite order by v.suite
+        """
+    ).fetchall()
     return {
         "exists": True,
-        "run_id": pub[0] if pub else None,
-        "published_at": pub[1] if pub else None,
+        "run_id": pub.run_id if pub else None,
+        "published_at": pub.published_at if pub else None,
         "freshness": freshness,
         "validation": validation,
     }
@@ -76,6 +100,8 @@ def status_lines(cfg: Config) -> list[str]:
     lines = [f"Published database: {cfg.warehouse.published}"]
     if not state["exists"]:
         lines.append("  none yet: run `observatory nightly` (or `observatory demo`)")
+    elif state.get("damaged"):
+        lines.append(f"  {state['damaged']}; {publish.DAMAGED_HINT}")
     else:
         lines.append(f"  published at {state['published_at']} by run {state['run_id']}")
         lines.append("Freshness per source:")

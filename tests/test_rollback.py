@@ -16,7 +16,12 @@ from observatory.config import load_config
 from observatory.errors import ConfigError, WarehouseError
 from observatory.nightly import run_nightly
 from observatory.warehouse import publish
-from tests.test_fault_injection import archive_rows, small_archive, write_small_workspace
+from tests.test_fault_injection import (
+    archive_rows,
+    revised_archive,
+    small_archive,
+    write_small_workspace,
+)
 
 
 def _sha(path: Path) -> str:
@@ -34,15 +39,18 @@ class Warehouse:
         with duckdb.connect(str(self.work)) as con:
             con.execute("create schema ops")
             con.execute("create table ops.publications (run_id varchar, fingerprint varchar, "
-                        "published_at timestamp)")
+                        "published_at timestamp, seq bigint)")
 
-    def publish(self, run_id: str, day: int) -> None:
+    def publish(self, run_id: str, day: int) -> str | None:
+        """Publish as the job does; returns what the publication reports (a published file
+        not kept as a snapshot because it no longer matches its checksum), if anything."""
         with duckdb.connect(str(self.work)) as con:
-            con.execute("insert into ops.publications values (?, ?, ?)",
-                        [run_id, f"fp-{run_id}", datetime(2026, 1, day)])
+            con.execute("insert into ops.publications select ?, ?, ?, coalesce(max(seq), 0) + 1 "
+                        "from ops.publications", [run_id, f"fp-{run_id}", datetime(2026, 1, day)])
         tmp = publish.snapshot(self.work, self.published, run_id)
-        publish.replace_published(tmp, self.published, self.keep)
+        problem = publish.replace_published(tmp, self.published, self.keep)
         self.shas[run_id] = _sha(self.published)
+        return problem
 
     def snapshots(self) -> list[str]:
         return [s.run_id for s in publish.list_snapshots(self.published)]
@@ -131,7 +139,8 @@ def test_keep_snapshots_must_not_be_negative(tmp_path: Path) -> None:
 def test_rollback_restores_the_previous_publication_and_the_next_run_republishes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    first, second = small_archive(tmp_path / "v1", 11), small_archive(tmp_path / "v2", 12)
+    first = small_archive(tmp_path / "v1", 11)
+    second = revised_archive(first, tmp_path / "v2")
     cfg = load_config(write_small_workspace(tmp_path / "ws", first))
     run_nightly(cfg, run_id="20260101T000000Z-first1")
     first_sha = _sha(cfg.warehouse.published)
@@ -156,7 +165,7 @@ def test_rollback_restores_the_previous_publication_and_the_next_run_republishes
     assert third["status"] == "published"
     with duckdb.connect(str(cfg.warehouse.published), read_only=True) as con:
         run_id = con.execute("select run_id from ops.publications "
-                             "order by published_at desc limit 1").fetchone()[0]
+                             "order by seq desc limit 1").fetchone()[0]
         counts = dict(con.execute(
             "select year, count(*) from core.trade_flows group by year").fetchall())
     assert run_id == "20260103T000000Z-third1"

@@ -2,29 +2,75 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
 
 from observatory.config import WarehouseConfig
-from observatory.errors import WarehouseError
+from observatory.errors import DamagedDatabase, WarehouseError
+
+# What DuckDB says of a database file it cannot trust: a block whose checksum does not
+# match, a header that is not DuckDB's, a file cut short, metadata that does not add up.
+DAMAGE = re.compile(r"corrupt database file|not a valid duckdb database file|could not read "
+                    r"enough bytes|metadatareader|metadata pointer|replaying wal", re.IGNORECASE)
+# The two recoveries (README, Operations, "Recover a damaged working database").
+RECOVERY = (
+    "`observatory recover` replaces it with a verified copy of the published database "
+    "(alert and study history kept up to the last publication; the next run loads again "
+    "what came after it); or move it aside and run `observatory nightly` to rebuild it from "
+    "the landed files (alert and study history lost, every alert raised again as new); see "
+    "README, Operations, \"Recover a damaged working database\"")
 
 
 def open_work(wh: WarehouseConfig) -> duckdb.DuckDBPyConnection:
-    """Open the working database read-write; only the nightly job does this."""
+    """Open the working database read-write; only the nightly job does this. A damaged file
+    raises DamagedDatabase, one line naming the recoveries."""
     wh.work.parent.mkdir(parents=True, exist_ok=True)
     wh.temp_directory.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(wh.work))
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
+    except duckdb.Error as exc:
+        if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
             raise WarehouseError(
                 f"{wh.work}: the working database is held by another run "
                 "(only one nightly job runs at a time)"
             ) from exc
-        raise WarehouseError(f"{wh.work}: cannot open the working database: {exc}") from exc
+        damaged = damaged_work(wh, exc)
+        if damaged is not None:
+            raise damaged from exc
+        raise WarehouseError(f"{wh.work}: cannot open the working database: "
+                             f"{_first_line(exc)}") from exc
     configure(con, wh)
     return con
+
+
+def damaged_work(wh: WarehouseConfig, exc: BaseException) -> DamagedDatabase | None:
+    """The one-line error for a DuckDB error (in `exc` or its causes) that says the working
+    database is damaged, or None when it says something else. A run meets such an error
+    where it first reads the damaged block, at any stage."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, DamagedDatabase):
+            return None  # already said (a published file or snapshot, not the working one)
+        if isinstance(seen, duckdb.Error) and DAMAGE.search(str(seen)) and _names_work(
+                wh, str(seen)):
+            return DamagedDatabase(f"{wh.work}: the working database is damaged "
+                                   f"({_first_line(seen)}); {RECOVERY}")
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _names_work(wh: WarehouseConfig, message: str) -> bool:
+    """Whether an error is about the working database: it names no file (a corrupt block
+    does not), or names that one."""
+    quoted = re.findall(r'"([^"]+)"', message)
+    return not quoted or any(Path(q).resolve() == wh.work.resolve() for q in quoted)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def configure(con: duckdb.DuckDBPyConnection, wh: WarehouseConfig) -> None:

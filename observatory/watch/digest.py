@@ -27,7 +27,7 @@ create or replace table mart.watch_digest as
 with params as (select $run_id as run_id),
 previous as (
     select run_id as previous_run_id, published_at from ops.publications
-    order by published_at desc limit 1
+    order by seq desc limit 1
 ),
 since as (
     select coalesce((select published_at from previous), timestamp '1900-01-01') as t
