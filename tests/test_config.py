@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,119 @@ def test_missing_key_and_missing_file(tmp_path: Path) -> None:
     (tmp_path / "broken.toml").write_text("[study\nhome=", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(tmp_path / "broken.toml")
+
+
+# TOML allows nan and inf: every float of the file must be finite, whatever its section.
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("rca = 1.0", "rca = nan", "thresholds.rca: must be a finite number, got nan"),
+        ("rca = 1.0", "rca = inf", "thresholds.rca: must be a finite number, got inf"),
+        ("mirror_band_high = 1.25", "mirror_band_high = inf",
+         "thresholds.mirror_band_high: must be a finite number, got inf"),
+        ("home_growth = 0.03", "home_growth = nan",
+         "potential.home_growth: must be a finite number, got nan"),
+        ("demand_growth_cap = 0.10", "demand_growth_cap = -inf",
+         "potential.demand_growth_cap: must be a finite number, got -inf"),
+        ("tariff_elasticity = 1.0", "tariff_elasticity = inf",
+         "potential.tariff_elasticity: must be a finite number, got inf"),
+        ("min_value_usd = 5000000", "min_value_usd = -inf",
+         "watch.min_value_usd: must be a finite number, got -inf"),
+        ("share_drop_pts = 5.0", "share_drop_pts = nan",
+         "watch.share_drop_pts: must be a finite number, got nan"),
+        ("comtrade_requests_per_minute = 10", "comtrade_requests_per_minute = inf",
+         "orchestration.comtrade_requests_per_minute: must be a finite number, got inf"),
+        ("eping_requests_per_minute = 10", "eping_requests_per_minute = nan",
+         "orchestration.eping_requests_per_minute: must be a finite number, got nan"),
+        ("timeout_seconds = 60", "timeout_seconds = inf",
+         "sql.timeout_seconds: must be a finite number, got inf"),
+        ('classification = "HS22"', 'classification = "HS22"\nvalue_multiplier = nan',
+         "profiles.exports_by_country_fr.value_multiplier: must be a finite number, got nan"),
+    ],
+)
+def test_numbers_must_be_finite(tmp_path: Path, old: str, new: str, message: str) -> None:
+    path = write_config(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == message
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_feed_limits_must_be_finite(tmp_path: Path, value: str) -> None:
+    path = write_config(tmp_path, demo_feed=True)
+    text = path.read_text(encoding="utf-8")
+    anchor = "[feeds.demo_market_news.keywords]"
+    assert anchor in text
+    path.write_text(text.replace(anchor, f"[feeds.demo_market_news.limits]\n"
+                                         f"timeout_seconds = {value}\n\n{anchor}", 1),
+                    encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == (f"feeds.demo_market_news.limits.timeout_seconds: must be a "
+                              f"finite number, got {value}")
+
+
+@pytest.mark.parametrize("key", ["warehouse.memory_limit", "sql.memory_limit"])
+@pytest.mark.parametrize("value", ["lots", "", "-1GB", "0GB", "0.0 MiB", "3", "3 PB", "1e3MB",
+                                   "+1GB", "1,5GB", "200%", "0%", "nan GB"])
+def test_bad_memory_sizes_name_the_key(tmp_path: Path, key: str, value: str) -> None:
+    """Each value here is refused; DuckDB itself would take some of them and do harm:
+    "-1GB" means no limit at all, "0GB" makes every query fail, "1e3MB" is 953 MiB."""
+    section, name = key.split(".")
+    path = write_config(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    head, sep, tail = text.partition(f"[{section}]\n")
+    assert sep and f"\n{name} = " in tail
+    tail = re.sub(rf"(?m)^{name} = .*$", f'{name} = "{value}"', tail, count=1)
+    path.write_text(head + sep + tail, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    message = str(err.value)
+    assert message.startswith(f"{key}: {value!r} ") and "\n" not in message
+
+
+@pytest.mark.parametrize(("value", "mib"), [
+    ("3GB", 3e9 / 2**20), ("3 GB", 3e9 / 2**20), ("3gb", 3e9 / 2**20), ("512MiB", 512.0),
+    ("1.5 GiB", 1536.0), (".5GB", 0.5e9 / 2**20), ("2048 kib", 2.0), ("80%", None),
+    ("0.5 %", None), ("100%", None),
+])
+def test_memory_sizes_duckdb_accepts_are_accepted(tmp_path: Path, value: str,
+                                                  mib: float | None) -> None:
+    """The accepted spellings are those DuckDB reads the same way (checked on DuckDB itself)."""
+    import duckdb
+
+    path = write_config(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('memory_limit = "3GB"', f'memory_limit = "{value}"', 1),
+                    encoding="utf-8")
+    assert load_config(path).warehouse.memory_limit == value
+    with duckdb.connect() as con:
+        con.execute("set memory_limit = ?", [value])
+        limit = con.execute("select current_setting('memory_limit')").fetchone()
+    assert limit is not None
+    if mib is not None:  # DuckDB shows the limit cut to one decimal of its unit
+        shown, unit = limit[0].split()
+        in_mib = {"KiB": 1 / 1024, "MiB": 1.0, "GiB": 1024.0}[unit]
+        assert abs(float(shown) * in_mib - mib) <= 0.1 * in_mib
+
+
+def test_bad_configuration_through_the_cli_is_one_line_and_exit_code_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from observatory.cli import main
+
+    path = write_config(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    for old, new, message in [
+        ("rca = 1.0", "rca = nan", "thresholds.rca: must be a finite number, got nan"),
+        ('memory_limit = "3GB"', 'memory_limit = "lots"', "warehouse.memory_limit: 'lots' "),
+    ]:
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        assert main(["--config", str(path), "sql", "select 1"]) == 1
+        captured = capsys.readouterr()
+        assert captured.err.startswith(f"observatory: error: {message}")
+        assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
+        assert captured.out == ""
