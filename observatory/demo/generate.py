@@ -108,9 +108,18 @@ def _pick_countries(rng: np.random.Generator, n: int, home: str,
     unknown = [c for c in wanted if c not in set(ref["iso3"])]
     if unknown:
         raise ReferenceDataError(f"demo: unknown country codes {unknown}")
+    # Only countries the BACI crosswalk codes: BACI has no code of Taiwan's own (it reports
+    # it as 490 "Other Asia, nes"), and a flow without a code fails the gate.
+    coded = set(ref.loc[ref["baci_code"].notna(), "iso3"])
+    uncoded = [c for c in wanted if c not in coded]
+    if uncoded:
+        raise ReferenceDataError(f"demo: countries without a BACI code {uncoded}")
     others = ref[~ref["iso3"].isin(wanted) & ref["region"].isin(
         ["Africa", "Asia", "Europe", "Americas", "Oceania"])]
-    extra = others.iloc[rng.permutation(len(others))[: max(0, n - len(wanted))]]["iso3"]
+    # The permutation runs over every candidate, coded or not, and the uncoded are dropped
+    # afterwards: the countries drawn with a given seed stay those drawn before.
+    shuffled = others.iloc[rng.permutation(len(others))]["iso3"]
+    extra = shuffled[shuffled.isin(coded)][: max(0, n - len(wanted))]
     chosen = wanted[:n] if len(wanted) >= n else wanted + list(extra)
     table = ref[ref["iso3"].isin(chosen)].copy().reset_index(drop=True)
     sizes = [SIZES_BN.get(iso, float(rng.lognormal(1.5, 1.0))) for iso in table["iso3"]]
@@ -286,7 +295,7 @@ def _plant_events(flows: pd.DataFrame, previous: pd.DataFrame, events: list[Plan
 
 def _year_csv(rng: np.random.Generator, flows: pd.DataFrame, year: int,
               countries: pd.DataFrame, products: pd.DataFrame) -> str:
-    countries_codes = countries["baci_code"].to_numpy()
+    countries_codes = countries["baci_code"].astype("int64").to_numpy()
     # BACI writes k as a number: leading zeros are lost (010121 -> 10121).
     products_codes = products["hs_code"].astype(int).to_numpy()
     frame = pd.DataFrame({

@@ -2,8 +2,11 @@
 -- $100 million of exports to the EU, by product group (the RASFF category) and year.
 --   notifications    = current RASFF notifications (core.rasff_notifications.is_current)
 --                      naming the origin among their origins (core.rasff_origins), in the
---                      category, in the year (year, else the year of notification_date);
---                      a notification naming two watched origins counts for both
+--                      category, in the calendar year of notification_date (the year of
+--                      the trade data; not core.rasff_notifications.year, the ISO year,
+--                      which can put 29-31 December in the next year and 1-3 January in
+--                      the one before); a notification naming two watched origins counts
+--                      for both
 --   exports_year     = the RASFF year, or last_year when the RASFF year is later (trade
 --                      data lag RASFF); a year before first_year has no trade data
 --   exports_to_eu_usd = X_o,EU: the origin's exports to the EU27 (ref.countries.eu_member,
@@ -34,10 +37,9 @@ origins as (
 
 notifications as (
     select reference, category as product_group,
-           coalesce(year, year(notification_date)) as year
+           year(notification_date) as year
     from core.rasff_notifications
-    where is_current and category is not null
-      and coalesce(year, year(notification_date)) is not null
+    where is_current and category is not null and notification_date is not null
 ),
 
 attributed as (

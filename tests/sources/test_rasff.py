@@ -228,7 +228,8 @@ def test_real_export_through_the_gate_with_history(tmp_path: Path) -> None:
     assert summary["status"] == "published", summary["validation"]
     (ingested,) = summary["inputs"]
     assert ingested["rows_read"] == 8413
-    assert ingested["message"].startswith("27 notifications exported twice loaded once")
+    assert ingested["message"].startswith(
+        "8,386 notifications (27 exported twice, loaded once); ")
     with duckdb.connect(str(cfg.warehouse.published), read_only=True) as con:
         assert con.execute("select count(*), count(distinct reference) from "
                            "core.rasff_notifications").fetchone() == (8386, 8386)
@@ -255,3 +256,76 @@ def test_real_export_through_the_gate_with_history(tmp_path: Path) -> None:
     assert [v[:2] for v in versions] == [(1, False), (2, True)]
     assert versions[1][2] == "serious (revised)"
     assert total == 8387
+
+
+def _dated(reference: str, when: str, export_year: int, export_week: int) -> str:
+    """GOOD_ROW with another reference and timestamp; the export's own year/week columns
+    as the real export writes them (calendar year, and an inconsistent week)."""
+    return (GOOD_ROW.replace("2024.001,", f"{reference},")
+            .replace("2024-01-02 10:55:42.000000", when)
+            .removesuffix(",2024,1") + f",{export_year},{export_week}")
+
+
+# ISO 8601 weeks, hand-checked: 2024-12-30 is the Monday of 2025-W01 (the week of Thursday
+# 2 January 2025); 2021-01-03 is the Sunday of 2020-W53 (the week of Thursday 31 December
+# 2020); 2024-01-02 is the Tuesday of 2024-W01 (1 January 2024 was a Monday).
+ISO_EXPORT = "\n".join([
+    HEADER,
+    _dated("2024.9611", "2024-12-30 08:51:43.000000", 2024, 53),
+    _dated("2024.9611", "2024-12-30 08:51:43", 2024, 1),  # exported twice
+    _dated("2021.0005", "2021-01-03 10:00:00", 2021, 53),
+    GOOD_ROW,
+]) + "\n"
+
+
+def test_year_and_week_are_the_iso_year_and_week(tmp_path: Path) -> None:
+    batch = resources.read_notifications(_write(tmp_path, ISO_EXPORT))
+    got = {r: (y, w) for r, y, w in zip(batch.notifications["reference"],
+                                        batch.notifications["year"],
+                                        batch.notifications["week"], strict=True)}
+    assert got == {"2024.9611": (2025, 1), "2021.0005": (2020, 53), "2024.0010": (2024, 1)}
+    assert batch.rows_read == 4 and batch.duplicates_dropped == 1
+
+
+def test_outcome_says_rows_read_and_notifications_kept(tmp_path: Path) -> None:
+    import duckdb
+
+    from observatory.config import load_config
+    from observatory.nightly import run_file_ingest
+    from observatory.runsummary import console_lines, markdown_summary
+    from tests.conftest import write_config
+
+    export = _write(tmp_path, ISO_EXPORT)
+    cfg = load_config(write_config(tmp_path, baci_paths=["inputs/none-*.zip"]))
+    summary = run_file_ingest(cfg, export, "rasff")
+    assert summary["status"] == "published", summary["validation"]
+    (ingested,) = summary["inputs"]
+    assert ingested["rows_read"] == 4
+    assert ingested["message"] == "3 notifications (1 exported twice, loaded once)"
+    lines = [line.strip() for line in console_lines(summary)]
+    assert any(line.startswith("rasff export.csv: 4 rows read, 3 notifications (1 exported "
+                               "twice, loaded once)") for line in lines), lines
+    assert ("| rasff | export.csv | loaded | 4 | 3 notifications (1 exported twice, loaded "
+            "once) |") in markdown_summary(summary)
+    with duckdb.connect(str(cfg.warehouse.published), read_only=True) as con:
+        stored = con.execute("select reference, year, week, year(notification_date) "
+                             "from core.rasff_notifications order by reference").fetchall()
+    assert stored == [("2021.0005", 2020, 53, 2021), ("2024.0010", 2024, 1, 2024),
+                      ("2024.9611", 2025, 1, 2024)]
+
+
+def test_gate_accepts_the_iso_year_of_the_last_days_of_december(monkeypatch) -> None:
+    """On 30 December 2025 a notification of that day is in ISO year 2026: the gate's
+    upper bound for `year` is today's ISO year, not its calendar year."""
+    from datetime import UTC
+
+    from observatory.validation import suites
+
+    class FrozenClock(datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[override]
+            return datetime(2025, 12, 30, 12, 0, tzinfo=UTC)
+
+    monkeypatch.setattr(suites, "datetime", FrozenClock)
+    (year_range,) = suites.rasff_suite("b").by_value["year"]()
+    assert (year_range.min_value, year_range.max_value) == (1979, 2026)

@@ -3,11 +3,16 @@
 CSV is streamed by pandas in chunks (encodings and decimal commas handled there); Parquet
 by pyarrow record batches; XLSX (at most about a million rows by the format's design) is
 read by openpyxl. Every value stays text here; typing and code mapping happen in SQL.
+
+Whatever is wrong with the file (not a regular file, unreadable, empty, damaged, truncated,
+in another format than the profile's) raises `SourceError` with one line naming the file.
 """
 
 from __future__ import annotations
 
 import codecs
+import stat
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +26,37 @@ CANONICAL = {"reporter_column": "reporter", "partner_column": "partner",
              "product_column": "product", "year_column": "year", "month_column": "month",
              "flow_column": "flow", "value_column": "value",
              "quantity_column": "quantity", "classification_column": "classification"}
+
+
+# What a path that is not a regular file is, by its stat type. Such paths are never opened:
+# reading a FIFO blocks until a writer comes, and /dev/zero or /dev/urandom never end.
+_NOT_REGULAR = ((stat.S_ISDIR, "is a directory"),
+                (stat.S_ISFIFO, "is a named pipe (FIFO), not a regular file"),
+                (stat.S_ISCHR, "is a character device, not a regular file"),
+                (stat.S_ISBLK, "is a block device, not a regular file"),
+                (stat.S_ISSOCK, "is a socket, not a regular file"))
+
+
+def check_regular_file(path: Path) -> None:
+    """Raise SourceError unless `path` is a regular file (symbolic links followed), saying
+    what it is instead, without opening it."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise SourceError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if stat.S_ISREG(mode):
+        return
+    for is_kind, text in _NOT_REGULAR:
+        if is_kind(mode):
+            raise SourceError(f"{path}: {text}")
+    raise SourceError(f"{path}: not a regular file")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def file_format(path: Path, profile: Profile) -> str:
@@ -40,7 +76,8 @@ def detect_encoding(path: Path, profile: Profile) -> tuple[str, list[str]]:
     else cp1252 (Windows Western European, as French spreadsheets save)."""
     if profile.encoding != "auto":
         return profile.encoding, []
-    head = path.open("rb").read(4)
+    with path.open("rb") as fh:
+        head = fh.read(4)
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig", []
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -97,17 +134,22 @@ def _select(frame: pd.DataFrame, profile: Profile, path: Path) -> pd.DataFrame:
 
 def read_chunks(path: Path, profile: Profile) -> Iterator[tuple[pd.DataFrame, list[str]]]:
     """Yield (chunk, notes): canonical text columns plus `line_number` (1 = header line)."""
-    if not path.is_file():
-        raise SourceError(f"{path}: file not found")
+    check_regular_file(path)
     kind = file_format(path, profile)
-    if kind == "parquet":
-        yield from _parquet(path, profile)
-        return
-    _check_not_html(path)
-    if kind == "xlsx":
-        yield from _xlsx(path, profile)
-        return
-    yield from _csv(path, profile)
+    try:
+        if path.stat().st_size == 0:
+            raise SourceError(f"{path.name}: the file is empty (0 bytes)")
+        if kind == "parquet":
+            yield from _parquet(path, profile)
+            return
+        _check_not_html(path)
+        if kind == "xlsx":
+            yield from _xlsx(path, profile)
+            return
+        yield from _csv(path, profile)
+    except OSError as exc:  # e.g. permission denied, an I/O error of the disk
+        raise SourceError(f"{path.name}: cannot be read ({exc.strerror or _one_line(exc)})") \
+            from exc
 
 
 def _rename(frame: pd.DataFrame, profile: Profile) -> pd.DataFrame:
@@ -148,11 +190,21 @@ def _csv(path: Path, profile: Profile) -> Iterator[tuple[pd.DataFrame, list[str]
 
 
 def _xlsx(path: Path, profile: Profile) -> Iterator[tuple[pd.DataFrame, list[str]]]:
+    if not zipfile.is_zipfile(path):
+        # An XLSX workbook is a zip archive; without its central directory (at the end of
+        # the file) this is a truncated workbook or another format (a CSV saved as .xlsx,
+        # an old binary .xls).
+        raise SourceError(f"{path.name}: not a readable XLSX workbook (no complete zip "
+                          "archive: truncated, damaged, or another format such as CSV; "
+                          f"profile '{profile.name}' reads it as xlsx)")
     try:
         frame = pd.read_excel(path, sheet_name=profile.sheet or 0, dtype=str,
                               skiprows=profile.skip_rows, engine="openpyxl")
-    except (ValueError, KeyError, OSError) as exc:
-        raise SourceError(f"{path.name}: cannot read the workbook: {exc}") from exc
+    except (ValueError, KeyError) as exc:  # e.g. no sheet of that name
+        raise SourceError(f"{path.name}: cannot read the workbook: {_one_line(exc)}") from exc
+    except Exception as exc:  # a damaged archive or XML: zipfile, zlib, XML parser errors
+        raise SourceError(f"{path.name}: not a readable XLSX workbook "
+                          f"({_one_line(exc)})") from exc
     frame = _rename(frame, profile)
     out = _select(frame, profile, path)
     # Text cells keep the file's number format (converted in staging with the profile's
@@ -168,9 +220,18 @@ def _parquet(path: Path, profile: Profile) -> Iterator[tuple[pd.DataFrame, list[
     try:
         parquet = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several types for a damaged file
-        raise SourceError(f"{path.name}: not a readable Parquet file: {exc}") from exc
+        raise SourceError(f"{path.name}: not a readable Parquet file: "
+                          f"{_one_line(exc)}") from exc
     first = 1  # Parquet has no header line: rows are numbered from 1
-    for batch in parquet.iter_batches(batch_size=CHUNK_ROWS):
+    batches = parquet.iter_batches(batch_size=CHUNK_ROWS)
+    while True:
+        try:
+            batch = next(batches, None)
+        except Exception as exc:  # the footer read, but a page is damaged or cut
+            raise SourceError(f"{path.name}: rows from {first}: not readable Parquet data "
+                              f"({_one_line(exc)})") from exc
+        if batch is None:
+            break
         frame = _rename(batch.to_pandas().astype("string"), profile)
         out = _select(frame, profile, path)
         out.insert(0, "line_number", range(first, first + len(out)))

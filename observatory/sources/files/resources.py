@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from observatory.errors import SourceError
 from observatory.reference.codes import map_codes
 from observatory.sources import Resource
 from observatory.sources.files import client
@@ -36,11 +37,18 @@ def source_name(profile: Profile) -> str:
 
 
 def land(path: Path, raw_dir: Path) -> tuple[Path, str]:
-    """Copy the file under raw_dir/files/<sha256 prefix>/ (streamed); returns path, sha256."""
+    """Copy the file under raw_dir/files/<sha256 prefix>/ (streamed); returns path, sha256.
+
+    Raises SourceError naming the file when it is not a regular file (a directory, a FIFO,
+    a device: never opened) or cannot be read."""
+    client.check_regular_file(path)
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     sha = digest.hexdigest()
     dest = raw_dir / "files" / sha[:16] / path.name
     if not dest.is_file():

@@ -48,9 +48,21 @@ class RasffBatch:
     notifications: pd.DataFrame
     origins: pd.DataFrame
     rows_read: int
-    duplicates_dropped: int
+    duplicates_dropped: int  # rows dropped: rows_read - len(notifications)
     unmapped_origins: list[str]
     notes: list[str] = field(default_factory=list)
+    repeated_references: int = 0  # notifications found on more than one row
+
+    def counts(self) -> str:
+        """What was kept of the rows read, for the run summary: "8,386 notifications (27
+        exported twice, loaded once)" (the rows read are said beside it)."""
+        text = f"{len(self.notifications):,} notifications"
+        if not self.duplicates_dropped:
+            return text
+        if self.duplicates_dropped == self.repeated_references:
+            return f"{text} ({self.repeated_references:,} exported twice, loaded once)"
+        return (f"{text} ({self.repeated_references:,} exported more than once, in "
+                f"{self.duplicates_dropped:,} extra rows, loaded once)")
 
 
 def _clean_text(value: str) -> str:
@@ -93,8 +105,10 @@ def normalise(raw: pd.DataFrame, file_name: str) -> RasffBatch:
     update). One row is kept per reference: the latest version (latest timestamp, then the
     one naming more countries in its lists, then the later line), whose content is the most
     complete; its `notification_date` is the EARLIEST timestamp of the reference, the day
-    the notification was made. `year` is that date's calendar year, `week` its ISO week (as
-    the export's own columns, which are inconsistent on the duplicated rows).
+    the notification was made. `year` and `week` are that date's ISO 8601 year and week, a
+    consistent pair (30 December 2024 is in 2025-W01, 3 January 2021 in 2020-W53); the
+    export's own columns are not used: they pair the calendar year with the ISO week, and
+    disagree on the duplicated rows. The calendar year is `year(notification_date)`.
     """
     notes: list[str] = []
     frame = raw.copy()
@@ -112,12 +126,12 @@ def normalise(raw: pd.DataFrame, file_name: str) -> RasffBatch:
     first_seen = frame.groupby("reference")["timestamp"].min()
     frame = frame.sort_values(["reference", "timestamp", "_list_size", "line_number"])
     kept = frame.drop_duplicates("reference", keep="last").copy()
+    # Said by the caller with the counts (`rows_read`, `duplicates_dropped`), not in notes.
     duplicates = len(frame) - len(kept)
-    if duplicates:
-        notes.append(f"{file_name}: {duplicates} duplicated row(s) dropped (same reference)")
     kept["notification_date"] = kept["reference"].map(first_seen)
-    kept["year"] = kept["notification_date"].dt.year.astype("int64")
-    kept["week"] = kept["notification_date"].dt.isocalendar().week.astype("int64")
+    iso = kept["notification_date"].dt.isocalendar()
+    kept["year"] = iso.year.astype("int64")
+    kept["week"] = iso.week.astype("int64")
     kept["category"] = kept["category"].map(_clean_text).str.lower()
     kept["product_type"] = kept["type"].map(_clean_text).str.lower()
     kept["subject"] = kept["subject"].map(_clean_text)
@@ -144,8 +158,10 @@ def normalise(raw: pd.DataFrame, file_name: str) -> RasffBatch:
                        if iso is None and n.lower() not in settings.NOT_COUNTRIES})
     if unmapped:
         notes.append(f"{file_name}: origin names without ISO3: {unmapped}")
+    repeated = int((frame["reference"].value_counts() > 1).sum())
     return RasffBatch(notifications=notifications, origins=origins, rows_read=len(raw),
-                      duplicates_dropped=duplicates, unmapped_origins=unmapped, notes=notes)
+                      duplicates_dropped=duplicates, unmapped_origins=unmapped, notes=notes,
+                      repeated_references=repeated)
 
 
 def _origins(kept: pd.DataFrame) -> pd.DataFrame:
