@@ -91,7 +91,7 @@ def step_ingest(workdir: Path) -> dict[str, float]:
         t1 = time.perf_counter()
         verdict = pipeline.validate_baci_batch(cfg, run_id, outcome)
         t2 = time.perf_counter()
-        pipeline.merge_baci_batch(cfg, outcome)
+        pipeline.merge_baci_batch(cfg, run_id, outcome)
         con.execute("checkpoint")
         t3 = time.perf_counter()
     return {"seconds": t2 - t0, "land_load": t1 - t0, "validate": t2 - t1, "merge": t3 - t2,

@@ -12,6 +12,7 @@ Prefect server configured (Prefect starts a temporary local server) and against 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +25,8 @@ from prefect.task_runners import TaskRunner
 from prefect.utilities.callables import get_call_parameters
 
 from observatory import notify, orchestration, pipeline
-from observatory.config import Config, load_config
+from observatory.config import Config, allowing_deletions, load_config
+from observatory.errors import RunInProgress, SourceError
 from observatory.nightly import Steps, publish_database, run_nightly, run_refresh
 from observatory.orchestration import SEQUENTIAL, Fetches
 from observatory.runsummary import markdown_summary
@@ -34,6 +36,7 @@ from observatory.sources.eping import resources as eping_resources
 from observatory.sources.feeds import resources as feeds_resources
 from observatory.sources.feeds.client import is_remote
 from observatory.sources.wits import client as wits_client
+from observatory.warehouse.publish import check_not_running
 
 # Deterministic stages never retry; reading source files and publishing (I/O) do.
 prepare_warehouse = task(name="prepare_warehouse", cache_policy=NONE)(pipeline.prepare_warehouse)
@@ -68,30 +71,62 @@ def ingest_regulatory_file(ingest_one, cfg, run_id, path):  # type: ignore[no-un
 # they return is loaded by the flow's process, the warehouse's only writer. The Comtrade,
 # ePing and WITS clients retry with backoff themselves (Retry-After, 5xx, time-outs), and
 # Comtrade resumes pending requests next run, so their tasks do not retry on top of it.
+@dataclass(frozen=True)
+class Raised:
+    """A source's expected error (a refused key, a source down, a bad answer), carried back
+    from a fetch task as its value: the flow turns it into a failed input with its one-line
+    reason, and Prefect prints no traceback for it."""
+
+    error: SourceError
+
+
+def _errors_as_values(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def fetch(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SourceError as exc:
+            return Raised(exc)
+
+    return fetch
+
+
 fetch_comtrade_request = task(name="fetch_comtrade_request", cache_policy=NONE)(
-    comtrade_resources.fetch_request)
+    _errors_as_values(comtrade_resources.fetch_request))
 fetch_eping_notifications = task(name="fetch_eping_notifications", cache_policy=NONE)(
-    eping_resources.fetch_since)
-fetch_wits_tariffs = task(name="fetch_wits_tariffs", cache_policy=NONE)(wits_client.fetch_tariffs)
+    _errors_as_values(eping_resources.fetch_since))
+fetch_wits_tariffs = task(name="fetch_wits_tariffs", cache_policy=NONE)(
+    _errors_as_values(wits_client.fetch_tariffs))
 fetch_feed = task(
     name="fetch_feed", cache_policy=NONE, retries=2, retry_delay_seconds=[2, 10],
     retry_condition_fn=lambda _task, _run, state: _is_os_error(state),
-)(feeds_resources.read_feed)
+)(_errors_as_values(feeds_resources.read_feed))
 FETCH_TASKS: dict[Callable[..., Any], Task[Any, Any]] = {
-    t.fn: t for t in (fetch_comtrade_request, fetch_eping_notifications, fetch_wits_tariffs,
-                      fetch_feed)}
+    t.fn.__wrapped__: t for t in (fetch_comtrade_request, fetch_eping_notifications,
+                                  fetch_wits_tariffs, fetch_feed)}
+
+
+@dataclass(frozen=True)
+class _Submitted:
+    future: Any
+
+    def result(self) -> Any:
+        value = self.future.result()
+        if isinstance(value, Raised):
+            raise value.error
+        return value
 
 
 @dataclass(frozen=True)
 class TaskFetches:
     """`observatory.orchestration.Fetches` in the flow: each fetch is its task, submitted to
-    `runner`; `result()` waits for it."""
+    `runner`; `result()` waits for it (and raises a source's error it carried back)."""
 
     runner: TaskRunner[Any]
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         fetch = FETCH_TASKS[fn]
-        return self.runner.submit(fetch, get_call_parameters(fetch.fn, args, {}))
+        return _Submitted(self.runner.submit(fetch, get_call_parameters(fn, args, {})))
 
 
 build_marts = task(name="build_marts", cache_policy=NONE)(pipeline.build_marts)
@@ -102,6 +137,16 @@ publish_warehouse = task(
     name="publish_database", cache_policy=NONE, retries=1, retry_delay_seconds=5,
     retry_condition_fn=lambda _task, _run, state: _is_os_error(state),
 )(publish_database)
+
+
+def _not_run(run_id: str, exc: RunInProgress) -> dict[str, Any]:
+    """A scheduled run that found another one holding the warehouse: one warning line, no
+    traceback, not a failure (nothing was done)."""
+    from prefect import get_run_logger
+
+    get_run_logger().warning("%s", exc)
+    return {"run_id": run_id, "status": "not_run", "reason": str(exc), "inputs": [],
+            "report_paths": [], "published_path": None}
 
 
 def _is_os_error(state: Any) -> bool:
@@ -127,13 +172,21 @@ def _run_name() -> str:
 
 @flow(name="nightly", flow_run_name=_run_name, log_prints=True)
 def nightly(config_path: str | None = None, langs: list[str] | None = None,
-            sources: str = "all") -> dict[str, Any]:
-    """The observatory's nightly job; parameters: configuration file, report languages and
-    the sources ingested ("all", "trade" or "regulatory"; the scheduled deployments)."""
+            sources: str = "all", allow_deletions: bool = False) -> dict[str, Any]:
+    """The observatory's nightly job; parameters: configuration file, report languages, the
+    sources ingested ("all", "trade" or "regulatory"; the scheduled deployments) and whether
+    batches may delete rows beyond the partition rule (`--allow-deletions`)."""
     cfg = select_sources(load_config(config_path), sources)
+    if allow_deletions:
+        cfg = allowing_deletions(cfg)
     run_id = pipeline.new_run_id()
-    with notify.failures_notified(cfg, "nightly" if sources == "all" else f"nightly ({sources})",
-                                  run_id), fetch_runner(cfg) as fetches:
+    what = "nightly" if sources == "all" else f"nightly ({sources})"
+    try:
+        with notify.failures_notified(cfg, what, run_id):
+            check_not_running(cfg.warehouse.work)
+    except RunInProgress as exc:
+        return _not_run(run_id, exc)
+    with notify.failures_notified(cfg, what, run_id), fetch_runner(cfg) as fetches:
         steps = Steps(
             prepare_warehouse=prepare_warehouse,
             ingest_baci_archive=ingest_baci_archive,
@@ -198,6 +251,11 @@ def refresh(config_path: str | None = None, what: list[str] | None = None,
                   render_reports=render_reports, publish_database=publish_warehouse)
     kind = tuple(what or ("study", "watch"))
     run_id = pipeline.new_run_id()
+    try:
+        with notify.failures_notified(cfg, " + ".join(kind), run_id):
+            check_not_running(cfg.warehouse.work)
+    except RunInProgress as exc:
+        return _not_run(run_id, exc)
     with notify.failures_notified(cfg, " + ".join(kind), run_id):
         summary = run_refresh(cfg, kind, steps=steps, langs=tuple(langs) if langs else None,
                               run_id=run_id)

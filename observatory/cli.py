@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from observatory.errors import ObservatoryError
+from observatory.errors import ObservatoryError, RunInProgress
 
 COMMANDS_HELP = {
     "nightly": "run the nightly job: ingest, validate, transform, indicators, report, publish",
@@ -28,6 +28,8 @@ COMMANDS_HELP = {
               "start --pool NAME` to run",
     "rollback": "restore the previous published database (or run RUN_ID's) from its snapshot "
                 "and render the reports again",
+    "recover": "replace a damaged working database with a verified copy of the published "
+               "database (or of run RUN_ID's snapshot); the damaged file is moved aside",
 }
 
 
@@ -46,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="report language (repeatable; default: report.language)")
         p.add_argument("--without-prefect", action="store_true",
                        help="run the same stages without the Prefect engine (debugging)")
+        if name in ("nightly", "demo"):
+            p.add_argument("--allow-deletions", action="store_true",
+                           help="let batches delete rows of the partitions they replace beyond "
+                                "validation.max_deleted_share (the partition rule), and read "
+                                "again the files it refused")
 
     p = sub.add_parser("ingest", help=COMMANDS_HELP["ingest"],
                        description=COMMANDS_HELP["ingest"])
@@ -59,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "[profiles.<name>] of the configuration")
     f.add_argument("--lang", action="append", choices=["fr", "en"],
                    help="report language (repeatable; default: report.language)")
+    f.add_argument("--allow-deletions", action="store_true",
+                   help="let the file delete rows of the partitions it replaces beyond "
+                        "validation.max_deleted_share (the partition rule)")
 
     sub.add_parser("status", help=COMMANDS_HELP["status"], description=COMMANDS_HELP["status"])
     sub.add_parser("serve", help=COMMANDS_HELP["serve"], description=COMMANDS_HELP["serve"])
@@ -76,7 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sql", help=COMMANDS_HELP["sql"], description=COMMANDS_HELP["sql"])
     p.add_argument("query", help="one SELECT statement")
     p.add_argument("--format", choices=["table", "csv"], default="table",
-                   help="output format (default: table)")
+                   help="output format (default: table); CSV text cells starting with = + - "
+                        "@ get a leading ' so that spreadsheets do not run them")
+    p.add_argument("--timeout", type=_positive_number, metavar="SECONDS",
+                   help="stop the query after this long (default: sql.timeout_seconds)")
+    p.add_argument("--max-rows", type=_positive_integer, metavar="N",
+                   help="write at most N rows (default: sql.max_rows)")
 
     p = sub.add_parser("rollback", help=COMMANDS_HELP["rollback"],
                        description=COMMANDS_HELP["rollback"])
@@ -86,19 +101,72 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", action="append", choices=["fr", "en"],
                    help="report language (repeatable; default: the languages of the "
                         "reports in report.dir)")
+
+    p = sub.add_parser("recover", help=COMMANDS_HELP["recover"],
+                       description=COMMANDS_HELP["recover"])
+    p.add_argument("--from", dest="from_run", metavar="RUN_ID",
+                   help="copy that run's database: the published one or a snapshot "
+                        "(default: the published database)")
     return parser
+
+
+# Set to 1 to see the traceback behind a one-line error (debugging).
+TRACEBACK_ENV = "OBSERVATORY_TRACEBACK"
+# Another run holds the warehouse: nothing was done (sysexits' EX_TEMPFAIL, "try again").
+EXIT_RUN_IN_PROGRESS = 75
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _dispatch(args)
-    except ObservatoryError as exc:
-        print(f"observatory: error: {exc}", file=sys.stderr)
-        return 1
+    except RunInProgress as exc:  # not a failure: nothing was done, try again later
+        print(f"observatory: {error_line(exc)}", file=sys.stderr)
+        return EXIT_RUN_IN_PROGRESS
     except KeyboardInterrupt:
         print("observatory: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # every error ends as one line (the traceback on request)
+        if os.environ.get(TRACEBACK_ENV) == "1" or not _expected(exc):
+            raise
+        print(f"observatory: error: {error_line(exc)}", file=sys.stderr)
+        return 1
+
+
+def _expected(exc: BaseException) -> bool:
+    """Errors the user can act on: the observatory's own, DuckDB's (a full disk, a damaged
+    file) and the operating system's (permissions, missing folders)."""
+    import duckdb
+
+    return isinstance(exc, ObservatoryError | duckdb.Error | OSError)
+
+
+def error_line(exc: BaseException) -> str:
+    """One line for an error: the observatory's message, or what DuckDB or the system said
+    and where, with what to do for the usual causes."""
+    import duckdb
+
+    from observatory.text import one_line
+
+    if isinstance(exc, ObservatoryError):
+        return one_line(str(exc))
+    if isinstance(exc, duckdb.Error):
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        hint = _hint(first)
+        return one_line(f"DuckDB: {first}{hint}")
+    assert isinstance(exc, OSError)
+    where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+    return one_line(f"{where}{exc.strerror or exc}{_hint(str(exc))}")
+
+
+def _hint(text: str) -> str:
+    lowered = text.lower()
+    if "no space left" in lowered or "file too large" in lowered or "disk is full" in lowered:
+        return ("; the disk is full: free space and run again (the published database is "
+                "left as it was)")
+    if "permission denied" in lowered:
+        return "; check the file's and folder's permissions"
+    return ""
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -106,13 +174,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     cfg = load_config(args.config)
     if args.command == "sql":
-        from observatory import sqlshell
-
-        columns, rows = sqlshell.run_query(cfg.warehouse.published, args.query)
-        out = (sqlshell.format_csv if args.format == "csv" else sqlshell.format_table)(
-            columns, rows)
-        sys.stdout.write(out)
-        return 0
+        return _sql(args, cfg)
     if args.command == "report":
         from observatory import pipeline
 
@@ -132,29 +194,83 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "ingest":
         from pathlib import Path
 
+        from observatory.config import allowing_deletions
         from observatory.nightly import run_file_ingest
         from observatory.runsummary import console_lines
 
         langs = tuple(dict.fromkeys(args.lang)) if args.lang else None
+        if args.allow_deletions:
+            cfg = allowing_deletions(cfg)
         summary = run_file_ingest(cfg, Path(args.path), args.profile, langs=langs)
         print("\n".join(console_lines(summary)))
         print(f"Database: {summary['published_path']}")
         return 0 if summary["status"] != "completed_with_rejections" else 1
     if args.command == "demo":
-        from datetime import date
+        from datetime import UTC, datetime
 
         from observatory.demo.generate import generate_demo
         from observatory.demo.regulatory import generate_regulatory_demo
 
         archive = generate_demo(cfg.demo.dir, seed=cfg.demo.seed,
                                 years=cfg.study.years, home_iso3=cfg.study.home)
-        regulatory = generate_regulatory_demo(cfg.demo.dir, today=date.today(),
+        regulatory = generate_regulatory_demo(cfg.demo.dir, today=datetime.now(UTC).date(),
                                               seed=cfg.demo.seed, home_iso3=cfg.study.home)
         print(f"demo data (synthetic) written: {archive}, "
               + ", ".join(str(p) for p in regulatory.values()))
     if args.command == "rollback":
         return _rollback(args, cfg)
+    if args.command == "recover":
+        return _recover(args, cfg)
     return _nightly(args, cfg)
+
+
+def _sql(args: argparse.Namespace, cfg: object) -> int:
+    """One read-only query within the [sql] limits (`--timeout`, `--max-rows` override two);
+    CSV rows are written as they come, a table once every row (at most the cap) is in."""
+    from dataclasses import replace
+
+    from observatory import sqlshell
+    from observatory.config import Config
+
+    assert isinstance(cfg, Config)
+    limits = cfg.sql
+    if args.timeout is not None:
+        limits = replace(limits, timeout_seconds=args.timeout)
+    if args.max_rows is not None:
+        limits = replace(limits, max_rows=args.max_rows)
+    writer = (sqlshell.CsvWriter(sys.stdout) if args.format == "csv"
+              else sqlshell.TableWriter(sys.stdout))
+    try:
+        sqlshell.run_query(cfg.warehouse.published, args.query, limits=limits, writer=writer)
+    except BrokenPipeError:
+        # The reader stopped reading (`| head`): not an error; silence the exit-time flush.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    if writer.truncated:
+        print(f"observatory: {sqlshell.truncation_note(limits.max_rows)}", file=sys.stderr)
+    return 0
+
+
+def _positive_number(text: str) -> float:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
+    return value
+
+
+def _positive_integer(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number above 0, got {text!r}")
+    return value
 
 
 def _nightly(args: argparse.Namespace, cfg: object) -> int:
@@ -165,12 +281,20 @@ def _nightly(args: argparse.Namespace, cfg: object) -> int:
     assert isinstance(cfg, Config)
     langs = tuple(dict.fromkeys(args.lang)) if args.lang else None
     what = (args.command,) if args.command in ("study", "watch") else None
+    from observatory.config import allowing_deletions
     from observatory.pipeline import new_run_id
+    from observatory.warehouse.publish import check_not_running
 
+    allow = bool(getattr(args, "allow_deletions", False))
+    if allow:
+        cfg = allowing_deletions(cfg)
     run_id = new_run_id()
     # A failure is recorded and notified, then re-raised. The flow does so itself for a
     # failure inside it; this covers the rest (e.g. Prefect's temporary server not starting).
     with notify.failures_notified(cfg, args.command, run_id):
+        # Another run holds the warehouse: one line before starting anything (not recorded
+        # as a failure); a lock that cannot even be taken (its folder is a file) is one.
+        check_not_running(cfg.warehouse.work)
         if args.without_prefect:
             from observatory.nightly import run_nightly, run_refresh
 
@@ -184,7 +308,8 @@ def _nightly(args: argparse.Namespace, cfg: object) -> int:
 
             lang_list = list(langs) if langs else None
             summary = (refresh(config_path=str(cfg.path), what=list(what), langs=lang_list)
-                       if what else nightly(config_path=str(cfg.path), langs=lang_list))
+                       if what else nightly(config_path=str(cfg.path), langs=lang_list,
+                                            allow_deletions=allow))
     print("\n".join(console_lines(summary)))
     for path in summary["report_paths"]:
         print(f"Report: {path}")
@@ -233,10 +358,51 @@ def _rollback(args: argparse.Namespace, cfg: object) -> int:
         kept = (f", kept as {done.kept} (`observatory rollback --to {done.replaced_run_id}` "
                 "restores it)" if done.kept else "")
         print(f"replaced: run {done.replaced_run_id}'s database{kept}")
+    if done.note:
+        print(f"warning: {done.note}")
     print("the working database is unchanged: the next run republishes from it")
     for path in reports:
         print(f"Report: {path}")
     print(f"Database: {cfg.warehouse.published}")
+    return 0
+
+
+def _recover(args: argparse.Namespace, cfg: object) -> int:
+    """Under the run lock, replace the working database with a verified copy of the published
+    database (or of a snapshot), the damaged one moved aside; recorded as a run summary."""
+    import json
+    from datetime import UTC, datetime
+
+    from observatory import pipeline
+    from observatory.config import Config
+    from observatory.warehouse import publish
+    from observatory.warehouse.recover import recover_work
+
+    assert isinstance(cfg, Config)
+    run_id = pipeline.new_run_id()
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    work = cfg.warehouse.work
+    with publish.run_lock(work):
+        done = recover_work(work, cfg.warehouse.published, args.from_run)
+        pipeline.write_run_summary(cfg, run_id, json.dumps({
+            "run_id": run_id, "kind": "recover", "status": "recovered",
+            "started_at": started, "config": str(cfg.path),
+            "recovered_run_id": done.run_id, "recovered_from": str(done.source),
+            "sha256": done.sha256, "moved_aside": [str(p) for p in done.moved_aside],
+            "work_path": str(work),
+            "ended_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }, indent=2))
+    when = f", published {done.published_at:%Y-%m-%d %H:%M:%S} UTC" if done.published_at else ""
+    print(f"recovered: the working database is now a copy of run {done.run_id}'s database"
+          f"{when}, from {done.source} (SHA-256 verified: {done.sha256[:16]}…)")
+    if done.moved_aside:
+        print("the damaged working database was moved aside, not deleted: "
+              + ", ".join(str(p) for p in done.moved_aside))
+    else:
+        print(f"there was no working database at {work}")
+    print(f"the next run loads again what came after that publication (inputs landed or "
+          f"changed since run {done.run_id}); alert and study history is kept up to it")
+    print(f"Database: {work}")
     return 0
 
 

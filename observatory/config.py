@@ -7,7 +7,9 @@ one-line `ConfigError` that names the key.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,9 +112,24 @@ class WarehouseConfig:
 
 
 @dataclass(frozen=True)
+class SqlConfig:
+    """Limits of one `observatory sql` query (README, "Limits of `observatory sql`")."""
+
+    timeout_seconds: float = 60.0
+    memory_limit: str = "1GB"
+    max_rows: int = 10_000
+    threads: int = 1
+
+
+@dataclass(frozen=True)
 class ValidationConfig:
     chunk_rows: int
     sample_rows: int
+    # The partition rule (observatory/warehouse/partitions.py): the share of a partition's
+    # rows or partners a batch may delete; `allow_deletions` is not a key of the file but the
+    # run's --allow-deletions flag.
+    max_deleted_share: float = 0.5
+    allow_deletions: bool = False
 
 
 @dataclass(frozen=True)
@@ -199,6 +216,19 @@ class OrchestrationConfig:
 
 
 @dataclass(frozen=True)
+class HttpConfig:
+    """Timeouts and the size limit of every HTTP request of the sources (Comtrade, ePing,
+    WITS, remote feeds; `observatory.sources.http`): per attempt, a connect and a per-read
+    timeout; per request, a total deadline covering every attempt, every wait and the whole
+    body; the largest body accepted."""
+
+    connect_timeout_seconds: float = 10.0
+    read_timeout_seconds: float = 60.0
+    deadline_seconds: float = 180.0
+    max_body_bytes: int = 536_870_912
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     root: Path
@@ -220,6 +250,8 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
     orchestration: OrchestrationConfig = field(default_factory=OrchestrationConfig)
+    http: HttpConfig = field(default_factory=HttpConfig)
+    sql: SqlConfig = field(default_factory=SqlConfig)
     profiles: dict[str, Any] = field(compare=False, default_factory=dict)
     feeds: tuple[Any, ...] = field(compare=False, default=())
     raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
@@ -265,7 +297,9 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "temp_directory": str,
         "keep_snapshots": int,
     },
-    "validation": {"chunk_rows": int, "sample_rows": int},
+    "sql": {"timeout_seconds": (int, float), "memory_limit": str, "max_rows": int,
+            "threads": int},
+    "validation": {"chunk_rows": int, "sample_rows": int, "max_deleted_share": (int, float)},
     "hs_concordance": {"tables": list, "weights": str},
     "sources.eping": {"enabled": bool, "files": list, "base_url": str, "members": list,
                       "overlap_days": int, "initial_days": int, "max_retries": int},
@@ -283,7 +317,17 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
                       "comtrade_requests_per_minute": (int, float),
                       "eping_concurrent_requests": int,
                       "eping_requests_per_minute": (int, float)},
+    "http": {"connect_timeout_seconds": (int, float), "read_timeout_seconds": (int, float),
+             "deadline_seconds": (int, float), "max_body_bytes": int},
 }
+
+
+def allowing_deletions(cfg: Config) -> Config:
+    """The configuration of a run started with --allow-deletions (the partition rule lets
+    batches delete rows, and files it refused are read again)."""
+    from dataclasses import replace
+
+    return replace(cfg, validation=replace(cfg.validation, allow_deletions=True))
 
 
 def config_path(option: str | os.PathLike[str] | None = None) -> Path:
@@ -304,6 +348,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         raw = tomllib.loads(file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
+    _check_finite("", raw)
     sections = _flatten_sections(raw)
     _check_schema(sections)
     return _build(file, raw, sections)
@@ -373,6 +418,48 @@ def _positive(key: str, value: int | float) -> None:
         raise ConfigError(f"{key}: must be greater than 0, got {value!r}")
 
 
+def _check_finite(key: str, value: Any) -> None:
+    """TOML allows nan and inf, which pass every `<=` check (nan) or mean nothing (inf):
+    every float of the file, in every section and list, must be finite."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{key}: must be a finite number, got {value!r}")
+    if isinstance(value, dict):
+        for name, item in value.items():
+            _check_finite(f"{key}.{name}" if key else str(name), item)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_finite(f"{key}[{i}]", item)
+
+
+# A DuckDB memory size: a number (no sign, no exponent) and a unit DuckDB reads the same way
+# (checked on DuckDB 2.0: it also takes "-1GB" as "no limit", "1e3MB" and units such as
+# "megabytes", refused here), or a percentage of the machine's memory (DuckDB: 0-100 %).
+_MEMORY_SIZE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(b|[kmgt]i?b|%)\s*", re.IGNORECASE)
+
+
+def check_memory_size(key: str, value: str) -> None:
+    """Refuse a memory size DuckDB would reject at the first connection, or read as no limit
+    or as no memory at all."""
+    match = _MEMORY_SIZE.fullmatch(value)
+    if not match:
+        raise ConfigError(f"{key}: {value!r} is not a memory size such as 3GB, 512MiB or 50% "
+                          "(units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)")
+    number = float(match.group(1))
+    if number <= 0:
+        raise ConfigError(f"{key}: {value!r} must be greater than 0")
+    if match.group(2) == "%" and number > 100:
+        raise ConfigError(f"{key}: {value!r} is more than 100% of the machine's memory")
+
+
+def _sql(body: dict[str, Any]) -> SqlConfig:
+    for key in ("timeout_seconds", "max_rows", "threads"):
+        _positive(f"sql.{key}", body[key])
+    check_memory_size("sql.memory_limit", body["memory_limit"])
+    return SqlConfig(timeout_seconds=float(body["timeout_seconds"]),
+                     memory_limit=body["memory_limit"], max_rows=body["max_rows"],
+                     threads=body["threads"])
+
+
 def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Config:
     from observatory.reference.countries import known_iso3
 
@@ -409,6 +496,7 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
                          competitors=competitors)
     wh = s["warehouse"]
     _positive("warehouse.threads", wh["threads"])
+    check_memory_size("warehouse.memory_limit", wh["memory_limit"])
     if wh["keep_snapshots"] < 0:
         raise ConfigError("warehouse.keep_snapshots: must be 0 or more")
     work, published = root / wh["work"], root / wh["published"]
@@ -418,6 +506,8 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
     _positive("validation.chunk_rows", val["chunk_rows"])
     if val["sample_rows"] < 0:
         raise ConfigError("validation.sample_rows: must be 0 or more")
+    if not 0 <= val["max_deleted_share"] < 1:
+        raise ConfigError("validation.max_deleted_share: must be in [0, 1)")
     rep = s["report"]
     if rep["language"] not in LANGUAGES:
         raise ConfigError(f"report.language: {rep['language']!r} is not one of fr, en")
@@ -458,12 +548,15 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
             temp_directory=root / wh["temp_directory"],
             keep_snapshots=wh["keep_snapshots"],
         ),
-        validation=ValidationConfig(chunk_rows=val["chunk_rows"], sample_rows=val["sample_rows"]),
+        validation=ValidationConfig(chunk_rows=val["chunk_rows"], sample_rows=val["sample_rows"],
+                                    max_deleted_share=float(val["max_deleted_share"])),
         report=ReportConfig(dir=root / rep["dir"], language=rep["language"]),
         demo=DemoConfig(dir=root / s["demo"]["dir"], seed=s["demo"]["seed"]),
         schedule=_schedule(s["schedule"]),
         notifications=_notifications(s["notifications"]),
         orchestration=_orchestration(s["orchestration"]),
+        http=_http(s["http"]),
+        sql=_sql(s["sql"]),
         profiles=_profiles(raw.get("profiles", {}), known),
         feeds=_feeds(raw.get("feeds", {}), root),
         raw=raw,
@@ -703,3 +796,17 @@ def _orchestration(body: dict[str, Any]) -> OrchestrationConfig:
         comtrade_requests_per_minute=float(body["comtrade_requests_per_minute"]),
         eping_concurrent_requests=body["eping_concurrent_requests"],
         eping_requests_per_minute=float(body["eping_requests_per_minute"]))
+
+
+def _http(body: dict[str, Any]) -> HttpConfig:
+    import math
+
+    for key, value in body.items():
+        if not math.isfinite(value) or value <= 0:
+            raise ConfigError(f"http.{key}: expected a finite number greater than 0, "
+                              f"got {value!r}")
+    return HttpConfig(
+        connect_timeout_seconds=float(body["connect_timeout_seconds"]),
+        read_timeout_seconds=float(body["read_timeout_seconds"]),
+        deadline_seconds=float(body["deadline_seconds"]),
+        max_body_bytes=body["max_body_bytes"])

@@ -18,6 +18,7 @@ The checkpoints, in the order a nightly run reaches them:
 - `publication_staged`: the working database says `published` and its copy is written
 - `reports_rendered`: the reports are rendered from that copy into a staging folder
 - `snapshot_kept`: the previous published database is kept as a snapshot, not replaced yet
+- `database_swapped`: the new database is published, the reports are not swapped yet
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import signal
 ENV_VAR = "OBSERVATORY_FAULT"
 
 CHECKPOINTS = ("landed", "raw_loaded", "validated", "merged", "study", "watch",
-               "publication_staged", "reports_rendered", "snapshot_kept")
+               "publication_staged", "reports_rendered", "snapshot_kept", "database_swapped")
 
 
 def checkpoint(name: str) -> None:

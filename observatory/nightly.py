@@ -19,6 +19,7 @@ from observatory.config import Config
 from observatory.errors import SourceError
 from observatory.faults import checkpoint
 from observatory.orchestration import SEQUENTIAL, Fetches
+from observatory.report import manifest as report_manifest
 from observatory.validation import gate
 from observatory.warehouse import publish
 
@@ -45,10 +46,11 @@ def run_nightly(
         "home": cfg.study.home,
         "years": [cfg.study.first_year, cfg.study.last_year],
     }
+    pipeline.check_writable_places(cfg)
     with publish.run_lock(cfg.warehouse.work), pipeline.run_database(cfg):
         gate.warm_up()
         prepared = steps.prepare_warehouse(cfg, run_id)
-        summary["abandoned_batches"] = prepared["abandoned_batches"]
+        _aftermath(summary, prepared)
 
         # ingest
         inputs: list[pipeline.InputOutcome] = []
@@ -92,9 +94,13 @@ def run_nightly(
             verdict = validate(cfg, run_id, outcome)
             verdicts.append(verdict)
             if verdict.passed:
-                merge(cfg, outcome)
+                merge(cfg, run_id, outcome).apply(outcome)
             else:
                 outcome.status = "rejected"
+                if outcome.source == "comtrade" and outcome.batch_id:
+                    pipeline.reopen_comtrade_request(
+                        cfg, outcome.batch_id,
+                        f"rejected by validation ({verdict.rows_rejected} row(s) quarantined)")
         _conclude(cfg, steps, run_id, prepared, inputs, verdicts, langs, summary, as_of)
     return summary
 
@@ -139,16 +145,18 @@ def run_file_ingest(
             lambda run: pipeline.ingest_tariff_profile_file(cfg, run, path, profile_name),
             pipeline.validate_tariff_batch, pipeline.merge_tariff_batch)
     ingest, validate, merge = stages.get(profile_name, stages["trade"])
+    pipeline.check_writable_places(cfg)
     with publish.run_lock(cfg.warehouse.work), pipeline.run_database(cfg):
         gate.warm_up()
         prepared = steps.prepare_warehouse(cfg, run_id)
+        _aftermath(summary, prepared)
         outcome = ingest(run_id)
         verdicts = []
         if outcome.status == "loaded":
             verdict = validate(cfg, run_id, outcome)
             verdicts.append(verdict)
             if verdict.passed:
-                merge(cfg, outcome)
+                merge(cfg, run_id, outcome).apply(outcome)
             else:
                 outcome.status = "rejected"
         _conclude(cfg, steps, run_id, prepared, [outcome], verdicts, langs, summary, as_of)
@@ -188,6 +196,9 @@ def _conclude(
                                                   steps.render_reports))
         else:
             summary.update(published=False, reason="inputs and models unchanged")
+            stale = rerender_stale_reports(cfg, langs, steps.render_reports)
+            if stale:
+                summary["reports_rerendered"] = stale
     else:
         trade = pipeline.trade_fingerprint(cfg, prepared["ref_fingerprint"])
         changed = trade != pipeline.refresh_state(cfg, "trade")
@@ -233,9 +244,10 @@ def run_refresh(
         "config": str(cfg.path), "home": cfg.study.home,
         "years": [cfg.study.first_year, cfg.study.last_year], "as_of": as_of.isoformat(),
     }
+    pipeline.check_writable_places(cfg)
     with publish.run_lock(cfg.warehouse.work), pipeline.run_database(cfg):
         prepared = steps.prepare_warehouse(cfg, run_id)
-        summary["abandoned_batches"] = prepared["abandoned_batches"]
+        _aftermath(summary, prepared)
         summary["inputs"], summary["validation"] = [], []
         summary["marts"] = steps.build_marts(cfg)  # the watch reads them too (mirror flags)
         if "study" in what:
@@ -256,6 +268,14 @@ def run_refresh(
         summary["summary_path"] = str(
             pipeline.finish_run(cfg, run_id, summary["status"], summary))
     return summary
+
+
+def _aftermath(summary: dict[str, Any], prepared: dict[str, Any]) -> None:
+    """What the run settled of runs killed before it (in its summary)."""
+    summary["abandoned_batches"] = prepared["abandoned_batches"]
+    for key in ("abandoned_runs", "publications_withdrawn", "leftovers_removed"):
+        if prepared.get(key):
+            summary[key] = prepared[key]
 
 
 def _watch_summary(outcome: dict[str, Any]) -> dict[str, Any]:
@@ -289,13 +309,43 @@ def publish_database(
         staged_cfg = _with_report_dir(cfg, staging_dir)
         staged_reports = render(staged_cfg, tmp, langs)
         checkpoint("reports_rendered")
-        publish.replace_published(tmp, cfg.warehouse.published, cfg.warehouse.keep_snapshots)
-        for path in staged_reports:
-            os.replace(path, cfg.report.dir / path.name)
+        # One line when the database replaced was damaged (and so not kept as a snapshot).
+        not_kept = publish.replace_published(tmp, cfg.warehouse.published,
+                                             cfg.warehouse.keep_snapshots)
+        checkpoint("database_swapped")
+        _swap_reports(cfg, run_id, staged_reports, langs)
     finally:
         tmp.unlink(missing_ok=True)
         shutil.rmtree(staging_dir, ignore_errors=True)
-    return {"published": True}
+    return {"published": True, **({"snapshot_not_kept": not_kept} if not_kept else {})}
+
+
+def _swap_reports(cfg: Config, run_id: str, staged: list[Path], langs: tuple[str, ...]) -> None:
+    """Move rendered reports into report.dir, then record which publication they show (the
+    manifest last: a run killed before it renders them again next time)."""
+    for path in staged:
+        os.replace(path, cfg.report.dir / path.name)
+    report_manifest.write(cfg.report.dir, run_id, [cfg.report.dir / p.name for p in staged],
+                          langs)
+
+
+def rerender_stale_reports(cfg: Config, langs: tuple[str, ...],
+                           render: Callable[..., list[Path]]) -> str | None:
+    """Render the reports again from the published database when they are not its own (a
+    run killed between the database swap and the report swap, a report deleted); returns
+    why, or None when they were current."""
+    recorded = publish.publication(cfg.warehouse.published)
+    published_run = recorded.run_id if recorded else None
+    reason = report_manifest.stale(cfg.report.dir, published_run, langs)
+    if reason is None or published_run is None:
+        return None
+    staging_dir = cfg.report.dir / f".staging-rerender-{published_run}"
+    try:
+        staged = render(_with_report_dir(cfg, staging_dir), cfg.warehouse.published, langs)
+        _swap_reports(cfg, published_run, staged, langs)
+    finally:
+        shutil.rmtree(staging_dir, ignore_errors=True)
+    return reason
 
 
 @dataclass(frozen=True)
@@ -308,15 +358,15 @@ class Steps:
         pipeline.ingest_baci_archive
     )
     validate_baci_batch: Callable[..., pipeline.BatchVerdict] = pipeline.validate_baci_batch
-    merge_baci_batch: Callable[..., int] = pipeline.merge_baci_batch
+    merge_baci_batch: Callable[..., pipeline.MergeResult] = pipeline.merge_baci_batch
     ingest_comtrade: Callable[..., list[pipeline.InputOutcome]] = pipeline.ingest_comtrade
     validate_comtrade_batch: Callable[..., pipeline.BatchVerdict] = (
         pipeline.validate_comtrade_batch
     )
-    merge_comtrade_batch: Callable[..., int] = pipeline.merge_comtrade_batch
+    merge_comtrade_batch: Callable[..., pipeline.MergeResult] = pipeline.merge_comtrade_batch
     ingest_eping: Callable[..., list[pipeline.InputOutcome]] = pipeline.ingest_eping
     validate_eping_batch: Callable[..., pipeline.BatchVerdict] = pipeline.validate_eping_batch
-    merge_eping_batch: Callable[..., int] = pipeline.merge_eping_batch
+    merge_eping_batch: Callable[..., pipeline.MergeResult] = pipeline.merge_eping_batch
     ingest_regulatory_file: Callable[..., pipeline.InputOutcome] = (
         lambda ingest_one, cfg, run_id, path: ingest_one(cfg, run_id, path)
     )
@@ -349,6 +399,6 @@ def report_paths(cfg: Config, langs: tuple[str, ...]) -> list[Path]:
 
 
 def run_status(inputs: list[pipeline.InputOutcome], published: bool) -> str:
-    if any(i.status in ("failed", "rejected") for i in inputs):
+    if any(i.status in ("failed", "rejected", "refused") for i in inputs):
         return "completed_with_rejections"
     return "published" if published else "unchanged"

@@ -220,8 +220,12 @@ def record_failure(cfg: Config, run_id: str, what: str, reason: str) -> Path | N
 def failures_notified(cfg: Config, what: str, run_id: str | None = None) -> Iterator[None]:
     """Around a run: an exception is recorded as a failed run and notified with its
     one-line reason, then re-raised unchanged."""
+    from observatory.errors import RunInProgress
+
     try:
         yield
+    except RunInProgress:
+        raise  # another run holds the warehouse: this one did nothing, it did not fail
     except Exception as exc:
         if not getattr(exc, _NOTIFIED, False):
             try:

@@ -6,6 +6,7 @@ database itself, so a stage can run as a Prefect task, from a test, or by hand.
 
 from __future__ import annotations
 
+import functools
 import glob
 import hashlib
 import json
@@ -26,9 +27,12 @@ from observatory.orchestration import SEQUENTIAL, Fetches, Pending
 from observatory.sources.baci import client as baci_client
 from observatory.sources.baci import resources as baci_resources
 from observatory.sources.baci import settings as baci_settings
+from observatory.text import one_line
 from observatory.validation import gate, suites
-from observatory.warehouse import db, ledger, publish, sql_runner
+from observatory.warehouse import db, ledger, partitions, publish, sql_runner
+from observatory.warehouse.aftermath import settle_killed_runs
 from observatory.warehouse.reference_loader import load_reference
+from observatory.warehouse.transaction import transaction
 
 
 def new_run_id() -> str:
@@ -53,6 +57,12 @@ def run_database(cfg: Config) -> Iterator[duckdb.DuckDBPyConnection]:
     _held[cfg.warehouse.work] = con
     try:
         yield con
+    except Exception as exc:
+        # A damaged block met at any stage: one line naming the recoveries, no traceback.
+        damaged = db.damaged_work(cfg.warehouse, exc)
+        if damaged is None:
+            raise
+        raise damaged from exc
     finally:
         _held.pop(cfg.warehouse.work, None)
         con.close()
@@ -92,6 +102,27 @@ class InputOutcome:
     is_synthetic: bool = False
     previous_status: str | None = None
     message: str | None = None
+    # What the merge did to the partitions the batch replaces (rows added, replaced,
+    # deleted, per partition): `observatory.warehouse.partitions`.
+    changes: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """What merging a validated batch did: `merged` (rows now in core), `refused` (the
+    partition rule: nothing changed) or `failed` (its data cannot be merged: nothing
+    changed), with a one-line message and the partition changes."""
+
+    status: str
+    rows: int
+    message: str | None = None
+    changes: dict[str, Any] | None = None
+
+    def apply(self, outcome: InputOutcome) -> None:
+        """Carry the merge's outcome into the input's (the run summary reads it)."""
+        outcome.changes = self.changes
+        if self.status != "merged":
+            outcome.status, outcome.message = self.status, self.message
 
 
 @dataclass
@@ -117,6 +148,63 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: Any,
         con.unregister("_frame")
 
 
+# Merge errors caused by a batch's own data (a constraint the gate did not foresee): the
+# batch fails with one line and core is left as it was. Other DuckDB errors (a full disk, a
+# damaged file) stop the run.
+DATA_ERRORS = (duckdb.ConstraintException, duckdb.ConversionException)
+# Partitions listed in a run summary per batch (all of them are in ops.partition_changes).
+SUMMARY_PARTITIONS = 20
+
+
+def guard_for(cfg: Config, *, profile_allows: bool = False) -> partitions.Guard:
+    """The partition rule as this run applies it."""
+    return partitions.Guard(cfg.validation.max_deleted_share,
+                            cfg.validation.allow_deletions or profile_allows)
+
+
+def _changes(report: partitions.ChangeReport, replaced: list[str] | None = None
+             ) -> dict[str, Any]:
+    listed = [c.as_dict() for c in report.changes[:SUMMARY_PARTITIONS]]
+    return {**report.totals(), "summary": report.summary(), "by_partition": listed,
+            "batches_replaced": replaced or []}
+
+
+def _clear_raw(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...], batch_id: str) -> None:
+    for table in tables:
+        con.execute(f"delete from {table} where batch_id = ?", [batch_id])
+
+
+def merge_batch(cfg: Config, run_id: str, outcome: InputOutcome, raw_tables: tuple[str, ...],
+                merge: Any) -> MergeResult:
+    """Merge one validated batch with `merge(con)` → (rows, partition report), under the
+    partition rule; record what it did to each partition, which earlier batches it
+    replaced, and clear its raw rows. A refusal or a data error changes nothing in core."""
+    assert outcome.batch_id is not None
+    batch_id = outcome.batch_id
+    with work_db(cfg) as con:
+        try:
+            rows, report = merge(con)
+        except partitions.PartitionRefused as exc:
+            message = one_line(str(exc))
+            partitions.record(con, exc.report, batch_id, run_id, "refused")
+            _clear_raw(con, raw_tables, batch_id)
+            ledger.update_batch(con, batch_id, status="refused", rows_loaded=0,
+                                message=message)
+            return MergeResult("refused", 0, message, _changes(exc.report))
+        except DATA_ERRORS as exc:
+            message = one_line(f"{outcome.file_name}: cannot be merged into core: "
+                               f"{str(exc).splitlines()[0]}")
+            _clear_raw(con, raw_tables, batch_id)
+            ledger.update_batch(con, batch_id, status="failed", message=message)
+            return MergeResult("failed", 0, message)
+        partitions.record(con, report, batch_id, run_id, "merged")
+        replaced = partitions.settle_replaced(con, report, batch_id)
+        _clear_raw(con, raw_tables, batch_id)
+        ledger.update_batch(con, batch_id, status="merged", rows_loaded=rows, rows_live=rows)
+        checkpoint("merged")
+    return MergeResult("merged", rows, None, _changes(report, replaced))
+
+
 # ---------------------------------------------------------------------------------- prepare
 
 
@@ -127,6 +215,15 @@ def prepare_warehouse(cfg: Config, run_id: str) -> dict[str, Any]:
         ref_fingerprint = load_reference(con)
         sql_runner.apply_layers(con, (sql_runner.VIEW_LAYER,))
         abandoned = ledger.abandon_unfinished(con)
+        recorded = publish.publication(cfg.warehouse.published)
+        aftermath = settle_killed_runs(
+            con, run_id=run_id, published_run=recorded.run_id if recorded else None,
+            runs_dir=cfg.warehouse.runs_dir, report_dir=cfg.report.dir,
+            published=cfg.warehouse.published)
+        for batch_id in abandoned:
+            request_id = comtrade_request_id(batch_id)
+            if request_id is not None:  # its answer never reached core: fetch it again
+                _reopen_request(con, request_id, "the run loading its answer ended early")
         con.execute("delete from ops.run_parameters")
         con.execute(
             "insert into ops.run_parameters by name select ? as run_id, ? as home_iso3, "
@@ -140,7 +237,10 @@ def prepare_warehouse(cfg: Config, run_id: str) -> dict[str, Any]:
             "insert into ops.runs (run_id, started_at, status) values (?, ?, 'running')",
             [run_id, ledger.now()],
         )
-    return {"ref_fingerprint": ref_fingerprint, "abandoned_batches": abandoned}
+    return {"ref_fingerprint": ref_fingerprint, "abandoned_batches": abandoned,
+            "abandoned_runs": aftermath.runs,
+            "publications_withdrawn": aftermath.publications_withdrawn,
+            "leftovers_removed": aftermath.removed}
 
 
 # ----------------------------------------------------------------------------------- ingest
@@ -152,15 +252,23 @@ def discover_baci(cfg: Config) -> list[Path]:
 
 
 def ingest_baci_archive(cfg: Config, run_id: str, archive_path: Path) -> list[InputOutcome]:
-    """Land and load into raw every yearly file of an archive that is new or changed."""
-    archive = baci_client.BaciArchive(archive_path)
-    year_files = [f for f in archive.year_files() if f.year in cfg.study.years]
-    synthetic = archive.is_synthetic()
+    """Land and load into raw every yearly file of an archive that is new or changed; an
+    archive that cannot be read is a failed input (returned, not raised: a Prefect task
+    that raised an expected error would print its traceback)."""
+    try:
+        archive = baci_client.BaciArchive(archive_path)
+        year_files = [f for f in archive.year_files() if f.year in cfg.study.years]
+        synthetic = archive.is_synthetic()
+    except (SourceError, OSError) as exc:
+        return [InputOutcome(baci_settings.SOURCE, archive_path.name, "failed",
+                             message=one_line(str(exc)))]
     outcomes: list[InputOutcome] = []
     with work_db(cfg) as con:
         dictionaries_loaded = False
         for year_file in year_files:
-            settled = ledger.find_settled(con, baci_settings.SOURCE, year_file.fingerprint)
+            settled = ledger.find_settled(con, baci_settings.SOURCE, year_file.fingerprint,
+                                          _baci_input(archive, year_file),
+                                          retry_refused=cfg.validation.allow_deletions)
             if settled is not None:
                 outcomes.append(InputOutcome(
                     baci_settings.SOURCE, year_file.name, "unchanged", settled.batch_id,
@@ -177,6 +285,25 @@ def ingest_baci_archive(cfg: Config, run_id: str, archive_path: Path) -> list[In
     return outcomes
 
 
+def _padded_codes(con: duckdb.DuckDBPyConnection, table: str, column: str, batch_id: str,
+                  lengths: tuple[int, ...], *, dotted: bool = False) -> int:
+    """Rows of a batch whose product code staging pads with leading zeros (a repair the run
+    summary must state, as the dictionary repairs are): digits only once dots and spaces
+    are removed (`dotted`: analysts' files; BACI's codes have none), of `lengths` digits."""
+    code = (f"regexp_replace(trim({column}), '[.\\s]', '', 'g')" if dotted
+            else f"trim({column})")
+    row = con.execute(
+        f"select count(*) from {table} where batch_id = ? "
+        f"and length({code}) in (select unnest(?::integer[])) "
+        f"and ltrim({code}, '0123456789') = ''", [batch_id, list(lengths)]).fetchall()
+    return int(row[0][0])
+
+
+def _baci_input(archive: baci_client.BaciArchive, year_file: baci_client.YearFile) -> str:
+    """A BACI input is a year file of an archive (two archives may hold files of one name)."""
+    return f"{archive.path.name}/{year_file.name}"
+
+
 def _load_year(
     cfg: Config,
     con: duckdb.DuckDBPyConnection,
@@ -188,12 +315,12 @@ def _load_year(
 ) -> InputOutcome:
     landed, sha256 = archive.land(year_file, cfg.warehouse.raw_dir)
     batch_id = f"baci:{year_file.release}:{year_file.year}:{sha256[:12]}"
-    ledger.start_batch(
+    batch_id = ledger.start_batch(
         con, batch_id=batch_id, run_id=run_id, source=baci_settings.SOURCE,
         release=year_file.release, period=str(year_file.year), file_name=year_file.name,
         file_path=str(landed), file_sha256=sha256, file_fingerprint=year_file.fingerprint,
         parameters={"archive": archive.path.name, "hs_revision": year_file.hs_revision},
-        is_synthetic=synthetic,
+        is_synthetic=synthetic, input_key=_baci_input(archive, year_file),
     )
     checkpoint("landed")
     con.execute("delete from raw.baci_flows where batch_id = ?", [batch_id])
@@ -205,6 +332,10 @@ def _load_year(
         return InputOutcome(baci_settings.SOURCE, year_file.name, "failed", batch_id,
                             year_file.release, year_file.hs_revision, year_file.year,
                             is_synthetic=synthetic, message=str(exc))
+    padded = _padded_codes(con, "raw.baci_flows", "k", batch_id, lengths=(1, 2, 3, 4, 5))
+    if padded:
+        notes = [*notes, f"{padded:,} product code(s) of fewer than six digits padded with "
+                         "leading zeros (BACI writes codes as numbers: 10121 is 010121)"]
     ledger.update_batch(con, batch_id, status="loaded", rows_read=rows,
                         message="; ".join(notes) or None)
     checkpoint("raw_loaded")
@@ -361,7 +492,8 @@ def ingest_file(cfg: Config, run_id: str, path: Path, profile_name: str) -> Inpu
     source = file_resources.source_name(profile)
     with work_db(cfg) as con:
         started = start_file_batch(cfg, con, run_id, source, path, key=profile.name,
-                                   parameters={"profile": profile.name})
+                                   parameters={"profile": profile.name},
+                                   allow_deletions=profile.allow_deletions)
         if isinstance(started, InputOutcome):
             return started
         batch_id, landed, sha = started.batch_id, started.landed, started.sha
@@ -373,6 +505,11 @@ def ingest_file(cfg: Config, run_id: str, path: Path, profile_name: str) -> Inpu
             ledger.update_batch(con, batch_id, status="failed", message=str(exc))
             return InputOutcome(source, path.name, "failed", batch_id, sha[:12],
                                 message=str(exc))
+        padded = _padded_codes(con, "raw.file_records", "product", batch_id, lengths=(1, 3, 5),
+                               dotted=True)
+        if padded:
+            notes.append(f"{padded:,} product code(s) of an odd number of digits padded with "
+                         "a leading zero (a code read as a number loses it: 10121 is 010121)")
         message = "; ".join(notes) or None
         ledger.update_batch(con, batch_id, status="loaded", rows_read=rows, message=message)
     return InputOutcome(source, path.name, "loaded", batch_id, sha[:12], rows_read=rows,
@@ -386,17 +523,40 @@ def validate_file_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> Batc
                      "r.flow, r.value, r.quantity)",
                      also_clear=("raw.file_batches", "raw.file_code_map"))
 
-def merge_file_batch(cfg: Config, outcome: InputOutcome) -> int:
-    from observatory.sources.files import resources as file_resources
+def merge_file_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> MergeResult:
+    """Replace the file's (reporter, flow, frequency, year) partitions in core, under the
+    partition rule (the profile's `allow_deletions` or the run's flag lets deletions through)."""
+    from observatory.warehouse.merge import replace_reported_partitions
 
     assert outcome.batch_id and outcome.release
-    with work_db(cfg) as con:
-        counts = file_resources.merge(con, outcome.batch_id, outcome.source, outcome.release)
-        for table in ("file_records", "file_batches", "file_code_map"):
-            con.execute(f"delete from raw.{table} where batch_id = ?", [outcome.batch_id])
-        rows = counts["trade_flows"] + counts["trade_totals"]
-        ledger.update_batch(con, outcome.batch_id, status="merged", rows_loaded=rows)
-    return rows
+    profile = cfg.profiles.get(outcome.source.removeprefix("file:"))
+    guard = guard_for(cfg, profile_allows=bool(profile and profile.allow_deletions))
+
+    def merge(con: duckdb.DuckDBPyConnection) -> tuple[int, partitions.ChangeReport]:
+        assert outcome.batch_id and outcome.release
+        counts, report = replace_reported_partitions(
+            con, "staging.stg_file_records", outcome.batch_id, outcome.source,
+            outcome.release, guard, what=outcome.file_name)
+        return counts["trade_flows"] + counts["trade_totals"], report
+
+    return merge_batch(cfg, run_id, outcome,
+                       ("raw.file_records", "raw.file_batches", "raw.file_code_map"), merge)
+
+
+def failing_as(source: str) -> Any:
+    """An ingest of one file whose expected errors (an unreadable or missing file, a file of
+    the wrong kind) become a failed input with the one-line reason, instead of an exception
+    (a Prefect task raising it would print a traceback; the run goes on either way)."""
+    def decorate(fn: Any) -> Any:
+        @functools.wraps(fn)
+        def ingest(cfg: Config, run_id: str, path: Path, *args: Any) -> InputOutcome:
+            try:
+                return fn(cfg, run_id, path, *args)
+            except (SourceError, OSError) as exc:
+                return InputOutcome(source, Path(path).name, "failed",
+                                    message=one_line(str(exc)))
+        return ingest
+    return decorate
 
 
 def is_synthetic(path: Path) -> bool:
@@ -451,7 +611,7 @@ def ingest_comtrade(cfg: Config, run_id: str,
     )
     crosswalk = comtrade_crosswalk()
     client = ComtradeClient.from_env(base_url=settings.base_url,
-                                     max_retries=settings.max_retries)
+                                     max_retries=settings.max_retries, http=cfg.http)
     outcomes: list[InputOutcome] = []
     with work_db(cfg) as con:
         state.ensure_tables(con)
@@ -521,7 +681,7 @@ def _load_comtrade_batch(cfg: Config, con: duckdb.DuckDBPyConnection, run_id: st
     sha = hashlib.sha256(landed.read_bytes()).hexdigest()
     batch_id = f"comtrade:{request_id}:{sha[:8]}"
     name = f"{batch.request.path}#{request_id}"
-    ledger.start_batch(
+    batch_id = ledger.start_batch(
         con, batch_id=batch_id, run_id=run_id, source="comtrade", release=sha[:12],
         period=",".join(batch.request.values("period")), file_name=name,
         file_path=str(landed), file_sha256=sha, file_fingerprint=f"request:{request_id}:{sha}",
@@ -557,17 +717,46 @@ def validate_comtrade_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> 
         "concat_ws(' | ', r.reporter_iso3, r.partner_iso3, r.flow_code, r.cmd_code, "
         "r.period, r.primary_value_usd)")
 
-def merge_comtrade_batch(cfg: Config, outcome: InputOutcome) -> int:
+def merge_comtrade_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> MergeResult:
+    """Replace the answer's partitions in core; its request is `done` once merged, and back
+    to `pending` (fetched again next run) when the answer was refused or failed."""
     from observatory.warehouse.merge import replace_reported_partitions
 
     assert outcome.batch_id and outcome.release
+
+    def merge(con: duckdb.DuckDBPyConnection) -> tuple[int, partitions.ChangeReport]:
+        assert outcome.batch_id and outcome.release
+        counts, report = replace_reported_partitions(
+            con, "staging.stg_comtrade_records", outcome.batch_id, "comtrade",
+            outcome.release, guard_for(cfg), what=outcome.file_name)
+        return counts["trade_flows"] + counts["trade_totals"], report
+
+    result = merge_batch(cfg, run_id, outcome, ("raw.comtrade_records",), merge)
+    if result.status != "merged":
+        reopen_comtrade_request(cfg, outcome.batch_id, result.message)
+    return result
+
+
+def comtrade_request_id(batch_id: str) -> str | None:
+    """The request a Comtrade batch answers (`comtrade:<request_id>:<sha>`)."""
+    parts = batch_id.split(":")
+    return parts[1] if len(parts) == 3 and parts[0] == "comtrade" else None
+
+
+def reopen_comtrade_request(cfg: Config, batch_id: str, reason: str | None) -> None:
+    """A request whose answer was not loaded into core stays to do: `pending`, with why."""
+    request_id = comtrade_request_id(batch_id)
+    if request_id is None:
+        return
     with work_db(cfg) as con:
-        counts = replace_reported_partitions(con, "staging.stg_comtrade_records",
-                                             outcome.batch_id, "comtrade", outcome.release)
-        con.execute("delete from raw.comtrade_records where batch_id = ?", [outcome.batch_id])
-        rows = counts["trade_flows"] + counts["trade_totals"]
-        ledger.update_batch(con, outcome.batch_id, status="merged", rows_loaded=rows)
-    return rows
+        _reopen_request(con, request_id, reason or "see the run summary")
+
+
+def _reopen_request(con: duckdb.DuckDBPyConnection, request_id: str, reason: str) -> None:
+    from observatory.sources.comtrade import state
+
+    state.ensure_tables(con)
+    state.mark(con, request_id, "pending", message=one_line(f"answer not loaded: {reason}"))
 
 
 @dataclass(frozen=True)
@@ -581,29 +770,36 @@ class FileBatch:
 
 def start_file_batch(cfg: Config, con: duckdb.DuckDBPyConnection, run_id: str, source: str,
                      path: Path, *, key: str | None = None,
-                     parameters: dict[str, Any] | None = None
+                     parameters: dict[str, Any] | None = None,
+                     allow_deletions: bool = False,
                      ) -> FileBatch | InputOutcome:
     """Land `path` under raw_dir (content-addressed) and open its ledger batch, or report it
-    unchanged when a batch with the same content (and `key`, e.g. the profile) settled."""
+    unchanged when a batch with the same content (and `key`, e.g. the profile) settled.
+    A path that is missing, not a regular file (a directory, a FIFO, a device) or cannot be
+    read is a failed input, its one-line reason in the outcome."""
     from observatory.sources.files import resources as file_resources
 
-    if not path.is_file():
-        raise SourceError(f"{path}: file not found")
-    landed, sha = file_resources.land(path, cfg.warehouse.raw_dir)
+    try:
+        landed, sha = file_resources.land(path, cfg.warehouse.raw_dir)
+    except SourceError as exc:
+        return InputOutcome(source, path.name, "failed", message=str(exc))
     fingerprint = f"{key or source}:sha256={sha}"
     synthetic = is_synthetic(path)
-    settled = ledger.find_settled(con, source, fingerprint)
+    settled = ledger.find_settled(
+        con, source, fingerprint, path.name,
+        retry_refused=cfg.validation.allow_deletions or allow_deletions)
     if settled is not None:
         return InputOutcome(source, path.name, "unchanged", settled.batch_id, sha[:12],
                             is_synthetic=synthetic, previous_status=settled.status)
     batch_id = f"{source}:{sha[:12]}"
-    ledger.start_batch(con, batch_id=batch_id, run_id=run_id, source=source, release=sha[:12],
-                       period=None, file_name=path.name, file_path=str(landed),
-                       file_sha256=sha, file_fingerprint=fingerprint, parameters=parameters,
-                       is_synthetic=synthetic)
+    batch_id = ledger.start_batch(
+        con, batch_id=batch_id, run_id=run_id, source=source, release=sha[:12], period=None,
+        file_name=path.name, file_path=str(landed), file_sha256=sha,
+        file_fingerprint=fingerprint, parameters=parameters, is_synthetic=synthetic)
     return FileBatch(batch_id, landed, sha)
 
 
+@failing_as("wits")
 def ingest_tariff_file(cfg: Config, run_id: str, path: Path) -> InputOutcome:
     """Land a WITS SDMX-JSON tariff answer saved as a file and load it into raw."""
     from observatory.sources.wits.resources import parse_tariffs
@@ -659,7 +855,8 @@ def ingest_tariff_profile_file(cfg: Config, run_id: str, path: Path,
     source = file_resources.source_name(profile)
     with work_db(cfg) as con:
         started = start_file_batch(cfg, con, run_id, source, path, key=profile.name,
-                                   parameters={"profile": profile.name})
+                                   parameters={"profile": profile.name},
+                                   allow_deletions=profile.allow_deletions)
         if isinstance(started, InputOutcome):
             return started
         batch_id, landed, sha = started.batch_id, started.landed, started.sha
@@ -718,7 +915,7 @@ def fetch_wits_tariffs(cfg: Config, run_id: str,
     from observatory.sources.wits.client import WitsClient, fetch_tariffs
 
     numeric = build_countries().set_index("iso3")["iso_numeric"]
-    client = WitsClient(settings.wits_base_url)
+    client = WitsClient(settings.wits_base_url, http=cfg.http)
     reporters = [(iso3, f"{int(numeric[iso3]):03d}") for iso3 in settings.wits_reporters]
     pending = [fetches.submit(fetch_tariffs, client, reporter, "all", "all", settings.wits_year)
                for _, reporter in reporters]
@@ -744,20 +941,38 @@ def validate_tariff_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> Ba
                      "concat_ws(' | ', r.importer_iso3, r.partner_iso3, r.regime, r.year, "
                      "r.product_code, r.ad_valorem_pct)")
 
-def merge_tariff_batch(cfg: Config, outcome: InputOutcome) -> int:
-    """Replace the (source, importer, year) partitions the batch brings, in one transaction."""
+def merge_tariff_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> MergeResult:
+    """Replace the (source, importer, year) partitions the batch brings, in one transaction,
+    under the partition rule."""
     assert outcome.batch_id and outcome.release
-    with work_db(cfg) as con:
-        con.execute("begin transaction")
-        try:
+    batch_id, source, release = outcome.batch_id, outcome.source, outcome.release
+    profile = cfg.profiles.get(source.removeprefix("file:"))
+    guard = guard_for(cfg, profile_allows=bool(profile and profile.allow_deletions))
+
+    def merge(con: duckdb.DuckDBPyConnection) -> tuple[int, partitions.ChangeReport]:
+        with transaction(con):
+            con.execute(
+                "create or replace temp table _tariff_partitions as select distinct "
+                "importer_iso3, year from raw.tariff_records where batch_id = ?", [batch_id])
+            report = partitions.measure(
+                con, "core.tariffs",
+                "select t.importer_iso3 || ' ' || t.year as part, t.partner_iso3 as partner, "
+                "hash(t.partner_iso3, t.regime, t.classification, t.product_code) as key, "
+                "t.batch_id from core.tariffs as t join _tariff_partitions as p "
+                "on t.source = ? and t.importer_iso3 = p.importer_iso3 and t.year = p.year",
+                [source],
+                "select importer_iso3 || ' ' || year as part, partner_iso3 as partner, "
+                "hash(partner_iso3, regime, classification, product_code) as key, batch_id "
+                "from raw.tariff_records where batch_id = ?",
+                [batch_id])
+            guard.check(report, outcome.file_name)
             con.execute(
                 """
                 delete from core.tariffs as t
-                using (select distinct importer_iso3, year from raw.tariff_records
-                       where batch_id = ?) as p
+                using _tariff_partitions as p
                 where t.source = ? and t.importer_iso3 = p.importer_iso3 and t.year = p.year
                 """,
-                [outcome.batch_id, outcome.source],
+                [source],
             )
             con.execute(
                 """
@@ -767,23 +982,20 @@ def merge_tariff_batch(cfg: Config, outcome: InputOutcome) -> int:
                        coalesce(is_ad_valorem, true) as is_ad_valorem, duty_text, tariff_lines
                 from raw.tariff_records where batch_id = ?
                 """,
-                [outcome.source, outcome.release, outcome.batch_id],
+                [source, release, batch_id],
             )
             row = con.execute("select count(*) from core.tariffs where batch_id = ?",
-                              [outcome.batch_id]).fetchall()
-            con.execute("delete from raw.tariff_records where batch_id = ?", [outcome.batch_id])
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
-        rows = int(row[0][0])
-        ledger.update_batch(con, outcome.batch_id, status="merged", rows_loaded=rows)
-    return rows
+                              [batch_id]).fetchall()
+            con.execute("drop table _tariff_partitions")
+        return int(row[0][0]), report
+
+    return merge_batch(cfg, run_id, outcome, ("raw.tariff_records",), merge)
 
 
 RASFF_TABLES = ("rasff_notifications", "rasff_origins", "rasff_hs")
 
 
+@failing_as("rasff")
 def ingest_rasff_file(cfg: Config, run_id: str, path: Path) -> InputOutcome:
     """Land a RASFF export, normalise it (connector) and load the batch into raw."""
     from observatory.sources.rasff.resources import map_to_hs, read_notifications
@@ -804,8 +1016,8 @@ def ingest_rasff_file(cfg: Config, run_id: str, path: Path) -> InputOutcome:
         for table, frame in frames.items():
             insert_frame(con, f"raw.{table}", frame.assign(batch_id=batch_id),
                          replace_batch=batch_id)
-        notes = ([f"{batch.duplicates_dropped} notifications exported twice loaded once"]
-                 if batch.duplicates_dropped else []) + list(batch.notes)
+        # rows_read counts rows; the message says how many notifications they hold.
+        notes = [batch.counts(), *batch.notes]
         if batch.unmapped_origins:
             notes.append("origins without ISO3: " + ", ".join(batch.unmapped_origins[:10]))
         message = "; ".join(notes) or None
@@ -822,14 +1034,13 @@ def validate_rasff_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> Bat
                      "r.subject)",
                      also_clear=tuple(f"raw.{t}" for t in RASFF_TABLES[1:]))
 
-def merge_rasff_batch(cfg: Config, outcome: InputOutcome) -> int:
+def merge_rasff_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> MergeResult:
     """Merge by reference, with history: a changed notification gets version + 1 and the
     previous version is kept (is_current false); an unchanged one is left as it is."""
     assert outcome.batch_id and outcome.release
     batch = outcome.batch_id
     with work_db(cfg) as con:
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             con.execute(
                 """
                 create or replace temp table _incoming as
@@ -886,18 +1097,18 @@ def merge_rasff_batch(cfg: Config, outcome: InputOutcome) -> int:
                     [batch],
                 )
             row = con.execute(
-                "select count(*) from _incoming where current_hash is null "
-                "or content_hash <> current_hash").fetchall()
+                "select count(*) filter (where current_hash is null), count(*) filter "
+                "(where content_hash <> current_hash) from _incoming").fetchall()
             con.execute("drop table _incoming")
             for table in RASFF_TABLES:
                 con.execute(f"delete from raw.{table} where batch_id = ?", [batch])
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
-        changed = int(row[0][0])
-        ledger.update_batch(con, batch, status="merged", rows_loaded=changed)
-    return changed
+        added, replaced = int(row[0][0]), int(row[0][1])
+        ledger.update_batch(con, batch, status="merged", rows_loaded=added + replaced,
+                            rows_live=added + replaced)
+    # Merged by id with history: nothing is deleted; a changed notification is a new version.
+    return MergeResult("merged", added + replaced, None, {
+        "added": added, "replaced": replaced, "deleted": 0,
+        "summary": f"{added:,} new, {replaced:,} changed (new versions), 0 deleted"})
 
 
 def ingest_eping(cfg: Config, run_id: str, fetches: Fetches = SEQUENTIAL) -> list[InputOutcome]:
@@ -907,8 +1118,6 @@ def ingest_eping(cfg: Config, run_id: str, fetches: Fetches = SEQUENTIAL) -> lis
     beside the other sources' fetches in the flow."""
     if not cfg.eping.enabled:
         return []
-    from datetime import date as _date
-
     from observatory.reference.countries import build_countries
     from observatory.sources.eping import resources as eping
     from observatory.sources.eping.client import EpingClient
@@ -918,13 +1127,18 @@ def ingest_eping(cfg: Config, run_id: str, fetches: Fetches = SEQUENTIAL) -> lis
     members = [m for m in settings.members if m != "EUR"]
     with_eu = "EUR" in settings.members or any(m in eu for m in members)
     country_ids = eping.eping_member_ids(members) + (["U918"] if with_eu else [])
+    # The API's own progress: the end of the last window fetched from it and loaded (saved
+    # answers read from files say nothing of what the API has been asked).
     with work_db(cfg) as con:
-        row = con.execute("select max(distribution_date) from core.notifications "
-                          "where source = 'eping'").fetchall()
-    window = eping.plan_window(row[0][0], _date.today(), overlap_days=settings.overlap_days,
+        row = con.execute(
+            "select max(try_cast(json_extract_string(parameters, '$.window[1]') as date)) "
+            "from ops.load_ledger where source = 'eping' "
+            "and status in ('merged', 'published')").fetchall()
+    window = eping.plan_window(row[0][0], datetime.now(UTC).date(),
+                               overlap_days=settings.overlap_days,
                                initial_days=settings.initial_days)
     client = EpingClient.from_env(base_url=settings.base_url,
-                                  max_retries=settings.max_retries)
+                                  max_retries=settings.max_retries, http=cfg.http)
     try:
         items = fetches.submit(eping.fetch_since, client, window[0], window[1],
                                country_ids).result()
@@ -937,9 +1151,12 @@ def ingest_eping(cfg: Config, run_id: str, fetches: Fetches = SEQUENTIAL) -> lis
     landed.parent.mkdir(parents=True, exist_ok=True)
     landed.write_text(text, encoding="utf-8")
     return [_load_eping_items(cfg, run_id, items, name, landed, sha,
-                              {"countryIds": country_ids}, synthetic=False)]
+                              {"countryIds": country_ids,
+                               "window": [window[0].isoformat(), window[1].isoformat()]},
+                              synthetic=False, from_api=True)]
 
 
+@failing_as("eping")
 def ingest_eping_file(cfg: Config, run_id: str, path: Path) -> InputOutcome:
     """A saved answer of the ePing search API (`{"items": [...]}`), read offline."""
     from observatory.sources.files import resources as file_resources
@@ -957,7 +1174,8 @@ def ingest_eping_file(cfg: Config, run_id: str, path: Path) -> InputOutcome:
 
 
 def _load_eping_items(cfg: Config, run_id: str, items: list[Any], name: str, landed: Path,
-                      sha: str, parameters: dict[str, Any], *, synthetic: bool
+                      sha: str, parameters: dict[str, Any], *, synthetic: bool,
+                      from_api: bool = False
                       ) -> InputOutcome:
     from observatory.sources.eping import resources as eping
 
@@ -967,12 +1185,15 @@ def _load_eping_items(cfg: Config, run_id: str, items: list[Any], name: str, lan
         return InputOutcome("eping", name, "failed", message=str(exc))
     with work_db(cfg) as con:
         fingerprint = f"eping:sha256={sha}"
-        settled = ledger.find_settled(con, "eping", fingerprint)
+        # A saved answer is the file of its name; the API's answers are one stream, each
+        # window named after its dates: an answer equal to one already loaded is unchanged.
+        settled = ledger.find_settled(con, "eping", fingerprint,
+                                      None if from_api else name)
         if settled is not None:
             return InputOutcome("eping", name, "unchanged", settled.batch_id, sha[:12],
                                 is_synthetic=synthetic, previous_status=settled.status)
         batch_id = f"eping:{sha[:12]}"
-        ledger.start_batch(con, batch_id=batch_id, run_id=run_id, source="eping",
+        batch_id = ledger.start_batch(con, batch_id=batch_id, run_id=run_id, source="eping",
                            release=sha[:12], period=None, file_name=name,
                            file_path=str(landed), file_sha256=sha,
                            file_fingerprint=fingerprint, parameters=parameters,
@@ -996,14 +1217,13 @@ def validate_eping_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> Bat
                      "concat_ws(' | ', r.notification_id, r.symbol, r.distribution_date, "
                      "r.title)", also_clear=("raw.eping_notification_products",))
 
-def merge_eping_batch(cfg: Config, outcome: InputOutcome) -> int:
+def merge_eping_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> MergeResult:
     """Merge by notification id with history (a changed notification gets version + 1, the
     old version kept); its HS codes follow the current version."""
     assert outcome.batch_id and outcome.release
     batch = outcome.batch_id
     with work_db(cfg) as con:
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             con.execute(
                 """
                 create or replace temp table _incoming as
@@ -1063,18 +1283,19 @@ def merge_eping_batch(cfg: Config, outcome: InputOutcome) -> int:
                 """,
                 [batch],
             )
-            row = con.execute("select count(*) from _incoming where current_hash is null "
-                              "or content_hash <> current_hash").fetchall()
+            row = con.execute("select count(*) filter (where current_hash is null), count(*) "
+                              "filter (where content_hash <> current_hash) from _incoming"
+                              ).fetchall()
             con.execute("drop table _incoming")
             for table in ("eping_notifications", "eping_notification_products"):
                 con.execute(f"delete from raw.{table} where batch_id = ?", [batch])
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
-        changed = int(row[0][0])
-        ledger.update_batch(con, batch, status="merged", rows_loaded=changed)
-    return changed
+        added, replaced = int(row[0][0]), int(row[0][1])
+        ledger.update_batch(con, batch, status="merged", rows_loaded=added + replaced,
+                            rows_live=added + replaced)
+    # Merged by id with history: nothing is deleted; a changed notification is a new version.
+    return MergeResult("merged", added + replaced, None, {
+        "added": added, "replaced": replaced, "deleted": 0,
+        "summary": f"{added:,} new, {replaced:,} changed (new versions), 0 deleted"})
 
 
 def ingest_feeds(cfg: Config, run_id: str, fetches: Fetches = SEQUENTIAL) -> list[InputOutcome]:
@@ -1084,7 +1305,8 @@ def ingest_feeds(cfg: Config, run_id: str, fetches: Fetches = SEQUENTIAL) -> lis
     from observatory.sources.feeds.client import is_remote
     from observatory.sources.feeds.resources import read_feed
 
-    pending = [(fetches if is_remote(feed.url) else SEQUENTIAL).submit(read_feed, feed)
+    pending = [(fetches if is_remote(feed.url) else SEQUENTIAL).submit(read_feed, feed, None,
+                                                                     cfg.http)
                for feed in cfg.feeds]
     return [ingest_feed(cfg, run_id, feed, handle)
             for feed, handle in zip(cfg.feeds, pending, strict=True)]
@@ -1099,7 +1321,8 @@ def ingest_feed(cfg: Config, run_id: str, feed: Any, read: Pending[Any] | None =
     from observatory.sources.feeds.resources import read_feed
 
     try:
-        batch, items, matches = (read or SEQUENTIAL.submit(read_feed, feed)).result()
+        batch, items, matches = (read or SEQUENTIAL.submit(read_feed, feed, None,
+                                                           cfg.http)).result()
     except SourceError as exc:
         return InputOutcome("feeds", feed.name, "failed", message=str(exc))
     text = items.to_json(orient="records", date_format="iso", force_ascii=False)
@@ -1112,12 +1335,12 @@ def ingest_feed(cfg: Config, run_id: str, feed: Any, read: Pending[Any] | None =
     source = "feeds"
     with work_db(cfg) as con:
         fingerprint = f"feed:{feed.name}:sha256={sha}"
-        settled = ledger.find_settled(con, source, fingerprint)
+        settled = ledger.find_settled(con, source, fingerprint, feed.name)
         if settled is not None:
             return InputOutcome(source, feed.name, "unchanged", settled.batch_id, sha[:12],
                                 is_synthetic=synthetic, previous_status=settled.status)
         batch_id = f"feed:{feed.name}:{sha[:12]}"
-        ledger.start_batch(con, batch_id=batch_id, run_id=run_id, source=source,
+        batch_id = ledger.start_batch(con, batch_id=batch_id, run_id=run_id, source=source,
                            release=sha[:12], period=None, file_name=feed.name,
                            file_path=str(landed), file_sha256=sha,
                            file_fingerprint=fingerprint, parameters={"url": str(feed.url)},
@@ -1139,7 +1362,7 @@ def validate_feed_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> Batc
                      "concat_ws(' | ', r.feed, r.item_id, r.title)",
                      also_clear=("raw.feed_item_hs",))
 
-def merge_feed_batch(cfg: Config, outcome: InputOutcome) -> int:
+def merge_feed_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> MergeResult:
     """Replace the batch's items (by feed and item id) and their HS matches; refresh the
     feeds' markets from the configuration."""
     from observatory.sources.feeds.resources import markets_frame
@@ -1147,8 +1370,7 @@ def merge_feed_batch(cfg: Config, outcome: InputOutcome) -> int:
     assert outcome.batch_id
     batch = outcome.batch_id
     with work_db(cfg) as con:
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             for table in ("feed_items", "feed_item_hs"):
                 con.execute(
                     f"""
@@ -1170,29 +1392,25 @@ def merge_feed_batch(cfg: Config, outcome: InputOutcome) -> int:
                               [batch]).fetchall()
             for table in ("feed_items", "feed_item_hs"):
                 con.execute(f"delete from raw.{table} where batch_id = ?", [batch])
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
         rows = int(row[0][0])
-        ledger.update_batch(con, batch, status="merged", rows_loaded=rows)
-    return rows
+        ledger.update_batch(con, batch, status="merged", rows_loaded=rows, rows_live=rows)
+    return MergeResult("merged", rows, None, {
+        "added": rows, "replaced": 0, "deleted": 0,
+        "summary": f"{rows:,} items replaced by feed and item id"})
 
 
 # -------------------------------------------------------------------------------- transform
 
 
-def merge_baci_batch(cfg: Config, outcome: InputOutcome) -> int:
-    """Move a validated batch into core (replacing its year) and clear it from raw."""
+def merge_baci_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> MergeResult:
+    """Move a validated batch into core (replacing its year, under the partition rule) and
+    clear it from raw."""
     assert outcome.batch_id and outcome.release and outcome.hs_revision and outcome.year
-    with work_db(cfg) as con:
-        rows = baci_resources.merge_flows(
-            con, outcome.batch_id, outcome.release, outcome.hs_revision, outcome.year
-        )
-        con.execute("delete from raw.baci_flows where batch_id = ?", [outcome.batch_id])
-        ledger.update_batch(con, outcome.batch_id, status="merged", rows_loaded=rows)
-        checkpoint("merged")
-    return rows
+    batch_id, release, revision, year = (outcome.batch_id, outcome.release,
+                                         outcome.hs_revision, outcome.year)
+    return merge_batch(cfg, run_id, outcome, ("raw.baci_flows",),
+                       lambda con: baci_resources.merge_flows(con, batch_id, release, revision,
+                                                              year, guard_for(cfg)))
 
 
 # ------------------------------------------------------------------------------- indicators
@@ -1332,9 +1550,12 @@ def stage_publication(cfg: Config, run_id: str, fingerprint: str) -> Path:
     """Mark merged batches published, record the publication, and write the snapshot copy."""
     with work_db(cfg) as con:
         con.execute(
-            "update ops.load_ledger set status = 'published' where status = 'merged'"
+            "update ops.load_ledger set status = 'published', published_run = ? "
+            "where status = 'merged'", [run_id]
         )
-        con.execute("insert into ops.publications values (?, ?, ?)",
+        # seq orders publications; published_at follows the clock, which can step back.
+        con.execute("insert into ops.publications (run_id, fingerprint, published_at, seq) "
+                    "select ?, ?, ?, coalesce(max(seq), 0) + 1 from ops.publications",
                     [run_id, fingerprint, ledger.now()])
         con.execute("checkpoint")
     return publish.snapshot(cfg.warehouse.work, cfg.warehouse.published, run_id)
@@ -1352,7 +1573,13 @@ def render_published_reports(cfg: Config, langs: tuple[str, ...],
                               f"({', '.join(cfg.study.priority_markets)})")
     cfg.report.dir.mkdir(parents=True, exist_ok=True)
     db.open_published(cfg.warehouse.published).close()  # a clear error when there is none
-    return render_reports(cfg, cfg.warehouse.published, langs, markets=markets)
+    paths = render_reports(cfg, cfg.warehouse.published, langs, markets=markets)
+    recorded = publish.publication(cfg.warehouse.published)
+    if recorded is not None:
+        from observatory.report import manifest
+
+        manifest.write(cfg.report.dir, recorded.run_id, paths, langs)
+    return paths
 
 
 def render_reports(cfg: Config, snapshot_path: Path, langs: tuple[str, ...],
@@ -1417,3 +1644,24 @@ def write_run_summary(cfg: Config, run_id: str, text: str) -> Path:
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def check_writable_places(cfg: Config) -> None:
+    """Before any work: the folders a run writes (the published database's, the reports',
+    the raw landings', the run summaries') can be created and written, and the published
+    path is not a folder. One line naming the key otherwise."""
+    places = (("warehouse.published", cfg.warehouse.published.parent),
+              ("report.dir", cfg.report.dir), ("warehouse.raw_dir", cfg.warehouse.raw_dir),
+              ("warehouse.runs_dir", cfg.warehouse.runs_dir))
+    if cfg.warehouse.published.is_dir():
+        raise ConfigError(f"warehouse.published: {cfg.warehouse.published} is a folder, not a "
+                          "database file")
+    for key, folder in places:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / f".write-test-{secrets.token_hex(4)}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise ConfigError(f"{key}: cannot write in {folder} "
+                              f"({exc.strerror or type(exc).__name__})") from exc

@@ -4,26 +4,59 @@ from __future__ import annotations
 
 from typing import Any
 
+from observatory.text import one_line
+
 STATUS_TEXT = {
     "published": "published",
     "unchanged": "inputs unchanged; published database left as it was",
-    "completed_with_rejections": "completed, but some inputs were rejected or failed",
+    "completed_with_rejections": "completed, but some inputs were rejected, refused or failed",
 }
 
 
 def console_lines(summary: dict[str, Any]) -> list[str]:
+    """The run summary as console lines: each on one line, with nothing read from an input
+    able to act on the terminal (control characters escaped, long values cut)."""
+    return [_indented(line) for line in _lines(summary)]
+
+
+def _indented(line: str) -> str:
+    body = line.lstrip(" ")
+    return " " * (len(line) - len(body)) + one_line(body)
+
+
+def _changes(item: dict[str, Any]) -> str:
+    changes = item.get("changes")
+    return f"; {changes['summary']}" if changes and changes.get("summary") else ""
+
+
+def _lines(summary: dict[str, Any]) -> list[str]:
     lines = [f"run {summary['run_id']}: {STATUS_TEXT.get(summary['status'], summary['status'])}"]
     for item in summary.get("inputs", []):
+        previous = item.get("previous_status")
         detail = {
-            "loaded": f"{item['rows_read']:,} rows loaded"
-                      + (f" (note: {item['message']})" if item.get("message") else ""),
-            "unchanged": f"unchanged since batch {item['batch_id']}"
-                         + (f" ({item['previous_status']})" if item.get("previous_status")
-                            == "rejected" else ""),
+            # rows_read counts the file's rows; the message says what they held (e.g. RASFF:
+            # "8,386 notifications (27 exported twice, loaded once)") and any notes.
+            "loaded": f"{item['rows_read']:,} rows read"
+                      + (f", {item['message']}" if item.get("message") else "")
+                      + _changes(item),
+            "unchanged": f"unchanged since batch {item['batch_id']}" + {
+                "rejected": " (rejected)",
+                "refused": " (refused by the partition rule; --allow-deletions reads it again)",
+            }.get(previous or "", ""),
             "rejected": "REJECTED by validation",
+            "refused": f"REFUSED: {item.get('message')}",
             "failed": f"FAILED: {item.get('message')}",
         }.get(item["status"], item["status"])
         lines.append(f"  {item['source']} {item['file_name']}: {detail}")
+    if summary.get("abandoned_runs"):
+        withdrawn = summary.get("publications_withdrawn") or []
+        lines.append(f"  settled {len(summary['abandoned_runs'])} run(s) that ended before "
+                     f"finishing: {', '.join(summary['abandoned_runs'])} (marked abandoned"
+                     + (f"; unpublished publication of {', '.join(withdrawn)} withdrawn"
+                        if withdrawn else "") + ")")
+    if summary.get("reports_rerendered"):
+        lines.append(f"  reports rendered again from the published database "
+                     f"({summary['reports_rerendered']})")
     for verdict in summary.get("validation", []):
         if verdict["passed"]:
             continue
@@ -62,10 +95,11 @@ def _refresh_lines(summary: dict[str, Any]) -> list[str]:
 
 
 def markdown_summary(summary: dict[str, Any]) -> str:
-    rows = ["| source | file | status | rows |", "|---|---|---|---|"]
+    rows = ["| source | file | status | rows read | note |", "|---|---|---|---|---|"]
     for item in summary.get("inputs", []):
+        note = (item.get("message") or "").replace("|", "\\|")
         rows.append(f"| {item['source']} | {item['file_name']} | {item['status']} | "
-                    f"{item['rows_read']:,} |")
+                    f"{item['rows_read']:,} | {note} |")
     failed = [v for v in summary.get("validation", []) if not v["passed"]]
     parts = [
         f"# {summary.get('kind', 'nightly').capitalize()} run `{summary['run_id']}`",

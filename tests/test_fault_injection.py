@@ -56,6 +56,27 @@ def small_archive(folder: Path, seed: int) -> Path:
     return generate_demo(folder, seed=seed, **SMALL)  # type: ignore[arg-type]
 
 
+def revised_archive(archive: Path, folder: Path) -> Path:
+    """The same archive as a later release would revise it: every year file differs (values
+    revised up 5 %, one flow in 40 withdrawn), within the partition rule's bounds."""
+    out = folder / "baci" / archive.name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(archive) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename.startswith("BACI_") and info.filename.endswith(".csv"):
+                lines = data.decode("utf-8").splitlines()
+                kept = [lines[0]]
+                for n, line in enumerate(lines[1:], start=1):
+                    if n % 40 == 0:
+                        continue
+                    t, i, j, k, v, q = line.split(",")
+                    kept.append(",".join([t, i, j, k, f"{float(v) * 1.05:.3f}", q]))
+                data = ("\n".join(kept) + "\n").encode("utf-8")
+            dst.writestr(info, data)
+    return out
+
+
 def archive_rows(archive: Path) -> dict[int, int]:
     """Rows of each yearly CSV of a BACI archive, counted from the file itself."""
     counts = {}
@@ -100,7 +121,8 @@ def _published_state(cfg: Any) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("faults")
-    first, second = small_archive(root / "v1", 11), small_archive(root / "v2", 12)
+    first = small_archive(root / "v1", 11)
+    second = revised_archive(first, root / "v2")
     base = root / "base"
     cfg = load_config(write_small_workspace(base, first))
     clean = run_nightly(cfg)

@@ -113,3 +113,20 @@ def test_a_clean_batch_sends_no_row_to_the_row_expectations() -> None:
     assert result.success and not result.defects
     assert {c.element_count for c in result.checks} == {1000}
     assert gate._candidates(_expectations()[6], {"v": "DOUBLE"}) is None  # mostly < 1
+
+
+def test_a_failing_null_check_on_codes_names_every_line() -> None:
+    """Nulls in a categorical integer column (codes the crosswalk could not give) come back
+    from DuckDB as pandas' NA: each is located by its line, never "failed on 0 row(s)"."""
+    con = duckdb.connect()
+    con.execute("create table batch as select * from (values (2, 504), (3, null), (4, 251), "
+                "(5, null)) as v(line_number, code)")
+    gxe = gate.gx_expectations()
+    spec = gate.SuiteSpec(
+        name="codes", query="select * from batch", params=(),
+        by_value={"code": lambda: [gxe.ExpectColumnValuesToNotBeNull(column="code")]},
+        by_row=lambda: [], row_columns=())
+    result = gate.run_suite(spec, con)
+    assert not result.success
+    assert [(d.line_number, d.field) for d in result.defects] == [(3, "code"), (5, "code")]
+    assert result.rejected_lines() == 2

@@ -79,32 +79,39 @@ def test_no_alerts_or_no_channel_sends_nothing(
     assert httpserver.log == []
 
 
+def _broken(config: Path) -> Path:
+    """A configuration whose run fails at once: its working database's folder is a file
+    (the runs and reports it writes stay beside the original's)."""
+    broken = config.with_name("broken.toml")
+    broken.write_text(config.read_text(encoding="utf-8").replace(
+        'work = "data/warehouse/work.duckdb"', 'work = "observatory.toml/work.duckdb"'),
+        encoding="utf-8")
+    return broken
+
+
 def test_a_failed_run_is_notified_recorded_and_reported_in_one_line(
     workspace: Path, httpserver: Any, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from observatory.warehouse import publish
 
     caplog.set_level(logging.DEBUG)
-    cfg = load_config(workspace / "observatory.toml")
+    cfg = load_config(_broken(workspace / "observatory.toml"))
     monkeypatch.setenv(ENV, _hook(httpserver))
-    # Another run holds the lock: this one fails at once, with a WarehouseError.
-    with publish.run_lock(cfg.warehouse.work):
-        code = main(["--config", str(cfg.path), "nightly", "--without-prefect"])
+    # The working database's folder is a file: this run fails at once.
+    code = main(["--config", str(cfg.path), "nightly", "--without-prefect"])
     assert code == 1
     err = capsys.readouterr().err
     assert err.startswith("observatory: error: ") and err.count("\n") == 1
-    assert "another nightly run is in progress" in err
+    assert "File exists" in err and "Traceback" not in err
     (message,) = _messages(httpserver)
     assert message["title"] == "Observatoire MAR: nightly run failed"
     assert message["type"] == "failure"
     assert "failed at " in message["message"]
-    assert "WarehouseError: " in message["message"]
-    assert "another nightly run is in progress" in message["message"]
+    assert "FileExistsError: " in message["message"]
     (summary,) = cfg.warehouse.runs_dir.glob("*.json")
     recorded = json.loads(summary.read_text(encoding="utf-8"))
     assert recorded["status"] == "failed" and recorded["run_id"] == summary.stem
-    assert recorded["error"].startswith("WarehouseError: ")
+    assert recorded["error"].startswith("FileExistsError: ")
     assert recorded["run_id"] in message["message"]
     assert SECRET not in caplog.text
 
@@ -144,7 +151,6 @@ def test_the_flow_notifies_alerts_once_and_failures_once_with_a_channel_down(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from flows.nightly import nightly
-    from observatory.warehouse import publish
 
     folder = workspace / "two_years"
     (folder / "inputs").mkdir(parents=True)
@@ -165,9 +171,8 @@ def test_the_flow_notifies_alerts_once_and_failures_once_with_a_channel_down(
 
     # A failure inside the flow launched by the CLI is notified once, by the flow.
     cfg = load_config(config)
-    with publish.run_lock(cfg.warehouse.work):
-        assert main(["--config", str(config), "nightly"]) == 1
-    assert "another nightly run is in progress" in capsys.readouterr().err
+    assert main(["--config", str(_broken(config)), "nightly"]) == 1
+    assert "File exists" in capsys.readouterr().err
     titles = [m["title"] for m in _messages(httpserver)]
     assert titles[1:] == ["Observatoire MAR: nightly run failed"]
     assert [json.loads(p.read_text(encoding="utf-8"))["status"]

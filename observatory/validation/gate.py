@@ -14,6 +14,7 @@ failing row is reported with its file line number.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 import threading
@@ -22,6 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+
+from observatory.text import clip
+from observatory.text import shown as shown_value
 
 log = logging.getLogger(__name__)
 
@@ -191,9 +195,14 @@ def _run_checks(spec: SuiteSpec, con: duckdb.DuckDBPyConnection, definition: Cal
                 continue
             check.success = False
             check.unexpected_count = int(bad["n_rows"].sum())
-            check.sample = [_plain(v) for v in bad[column].head(sample_rows)]
+            check.sample = [_sample(v) for v in bad[column].head(sample_rows)]
             checks.append(check)
-            defects.extend(_locate(con, column, bad[column].tolist(), cfg.type, cfg.kwargs))
+            found = _locate(con, column, bad[column].tolist(), cfg.type, cfg.kwargs)
+            # A failed check always names its lines; rows that cannot be located (it should
+            # not happen) are said to be so rather than leaving the quarantine empty.
+            defects.extend(found or [RowDefect(None, column, (
+                f"{cfg.type} failed on {check.unexpected_count} row(s) whose lines could not "
+                "be located"))])
     # 2. Row-level expectations. Those with an exact SQL pre-filter run on the rows the
     # filter selects (every row they could reject, usually none); the others on every row.
     # Either way in bounded chunks.
@@ -224,10 +233,10 @@ def _run_checks(spec: SuiteSpec, con: duckdb.DuckDBPyConnection, definition: Cal
         checks.append(CheckResult(
             spec.name, sql_check.name, sql_check.column, success=not rows,
             element_count=-1, unexpected_count=len(rows),
-            sample=[r[2] for r in rows[:sample_rows]],
+            sample=[clip(str(r[2]), 200) for r in rows[:sample_rows]],
         ))
-        defects.extend(RowDefect(int(r[0]) if r[0] is not None else None, r[1], r[2])
-                       for r in rows)
+        defects.extend(RowDefect(int(r[0]) if r[0] is not None else None, r[1],
+                                 clip(str(r[2]), 300)) for r in rows)
 
 
 def _distinct_values(con: duckdb.DuckDBPyConnection, columns: list[str]) -> dict[str, Any]:
@@ -316,7 +325,7 @@ def _row_checks(spec: SuiteSpec, con: duckdb.DuckDBPyConnection,
             for item in res.result.get("unexpected_index_list", []) or []:
                 value = item.get(column) if column else None
                 if len(total.sample) < sample_rows:
-                    total.sample.append(_plain(value))
+                    total.sample.append(_sample(value))
                 defects.append(RowDefect(int(item[LINE]), column or "",
                                          _reason(cfg.type, column, value, cfg.kwargs)))
     return list(totals.values())
@@ -369,15 +378,34 @@ def _locate(con: duckdb.DuckDBPyConnection, column: str, bad: list[Any], kind: s
 
 
 def _plain(value: Any) -> Any:
+    """A plain Python value; every kind of missing value (None, NaN, pandas' NA and NaT)
+    becomes None."""
+    if value is None:
+        return None
     if hasattr(value, "item"):
         value = value.item()
-    if isinstance(value, float) and value != value:
-        return None
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):  # lists and other containers: not a missing value
+        pass
     return value
 
 
+def _sample(value: Any) -> Any:
+    """A failing value as kept in a check's sample: long text cut (the quarantine keeps the
+    raw record whole)."""
+    value = _plain(value)
+    return clip(value) if isinstance(value, str) else value
+
+
 def _reason(kind: str, column: str | None, value: Any, kwargs: dict[str, Any]) -> str:
-    shown = "null" if _plain(value) is None else repr(_plain(value))
+    value = _plain(value)
+    if isinstance(value, float) and math.isinf(value):
+        return f"{column} {value!r} is not a finite number"
+    shown = "null" if value is None else shown_value(value)
     reasons = {
         "expect_column_values_to_not_be_null": f"{column} is missing or unreadable",
         "expect_column_values_to_match_regex": f"{column} {shown} does not match "

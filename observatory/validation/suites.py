@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, datetime
 from typing import Any
 
 from observatory.validation.gate import SqlCheck, SuiteSpec, gx_expectations
 
 FIRST_TRADE_YEAR = 1988  # the first year of HS-classified trade statistics
+# The largest finite double: a range check up to it rejects +inf (a value such as `inf`,
+# `1e999` or a 200 kB run of digits reads as infinity), which `>= 0` alone lets through.
+FINITE_MAX = sys.float_info.max
+
+
+def this_year() -> int:
+    """The current year in UTC, the time zone runs are dated in (`as_of`)."""
+    return datetime.now(UTC).year
+
+
+def _measures(gxe: Any) -> list[Any]:
+    """Values present, finite and >= 0; quantities finite and >= 0 when present."""
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="value_usd"),
+        gxe.ExpectColumnValuesToBeBetween(column="value_usd", min_value=0,
+                                          max_value=FINITE_MAX),
+        gxe.ExpectColumnValuesToBeBetween(column="quantity_t", min_value=0,
+                                          max_value=FINITE_MAX),
+    ]
 
 
 def trade_flow_suite(
@@ -48,18 +68,14 @@ def trade_flow_suite(
             "year": lambda: [
                 gxe.ExpectColumnValuesToNotBeNull(column="year"),
                 gxe.ExpectColumnValuesToBeBetween(column="year", min_value=FIRST_TRADE_YEAR,
-                                                  max_value=date.today().year),
+                                                  max_value=this_year()),
                 gxe.ExpectColumnValuesToBeInSet(column="year", value_set=[year]),
             ],
             "exporter_code": codes("exporter_code"),
             "importer_code": codes("importer_code"),
             "hs6": hs6,
         },
-        by_row=lambda: [
-            gxe.ExpectColumnValuesToNotBeNull(column="value_usd"),
-            gxe.ExpectColumnValuesToBeBetween(column="value_usd", min_value=0),
-            gxe.ExpectColumnValuesToBeBetween(column="quantity_t", min_value=0),
-        ],
+        by_row=lambda: _measures(gxe),
         row_columns=("value_usd", "quantity_t"),
         sql_checks=trade_flow_sql_checks(batch_id),
     )
@@ -136,7 +152,7 @@ def file_record_suite(batch_id: str, *, view: str = "staging.stg_file_records",
             "year": lambda: [
                 gxe.ExpectColumnValuesToNotBeNull(column="year"),
                 gxe.ExpectColumnValuesToBeBetween(column="year", min_value=FIRST_TRADE_YEAR,
-                                                  max_value=date.today().year),
+                                                  max_value=this_year()),
             ],
             "month": lambda: [gxe.ExpectColumnValuesToBeBetween(column="month", min_value=1,
                                                                 max_value=12)],
@@ -144,14 +160,11 @@ def file_record_suite(batch_id: str, *, view: str = "staging.stg_file_records",
                              gxe.ExpectColumnValuesToBeInSet(column="flow",
                                                              value_set=["X", "M"])],
             "classification": lambda: [
+                gxe.ExpectColumnValuesToNotBeNull(column="classification"),
                 gxe.ExpectColumnValuesToBeInSet(column="classification",
                                                 value_set=HS_REVISIONS)],
         },
-        by_row=lambda: [
-            gxe.ExpectColumnValuesToNotBeNull(column="value_usd"),
-            gxe.ExpectColumnValuesToBeBetween(column="value_usd", min_value=0),
-            gxe.ExpectColumnValuesToBeBetween(column="quantity_t", min_value=0),
-        ],
+        by_row=lambda: _measures(gxe),
         row_columns=("value_usd", "quantity_t"),
         sql_checks=file_record_sql_checks(batch_id),
     )
@@ -216,7 +229,7 @@ def tariff_suite(batch_id: str) -> SuiteSpec:
             "year": lambda: [
                 gxe.ExpectColumnValuesToNotBeNull(column="year"),
                 gxe.ExpectColumnValuesToBeBetween(column="year", min_value=FIRST_TRADE_YEAR,
-                                                  max_value=date.today().year + 1)],
+                                                  max_value=this_year() + 1)],
             "classification": lambda: [
                 gxe.ExpectColumnValuesToBeInSet(column="classification",
                                                 value_set=HS_REVISIONS)],
@@ -270,8 +283,11 @@ def rasff_suite(batch_id: str) -> SuiteSpec:
                 gxe.ExpectColumnValuesToNotBeNull(column="reference"),
                 gxe.ExpectColumnValuesToMatchRegex(column="reference",
                                                    regex=r"^[0-9]{4}\.[0-9]{4}$")],
+            # `year` is the ISO year: 29-31 December can be in the next one (2024-12-30 is
+            # in 2025-W01), so the bound is today's ISO year.
             "year": lambda: [gxe.ExpectColumnValuesToBeBetween(
-                column="year", min_value=1979, max_value=date.today().year)],
+                column="year", min_value=1979,
+                max_value=datetime.now(UTC).isocalendar().year)],
             "classification": lambda: [gxe.ExpectColumnValuesToBeInSet(
                 column="classification", value_set=RASFF_CLASSIFICATIONS)],
             "notifying_country": lambda: [

@@ -9,8 +9,9 @@ from typing import Any
 
 import duckdb
 
-# A batch in one of these states needs no new load when its file is unchanged.
-SETTLED = ("merged", "published", "rejected")
+# A batch in one of these states needs no new load when its file is unchanged ('refused':
+# the partition rule refused it; read again with --allow-deletions).
+SETTLED = ("merged", "published", "rejected", "replaced", "refused")
 
 
 def now() -> datetime:
@@ -26,17 +27,40 @@ class LedgerEntry:
 
 
 def find_settled(
-    con: duckdb.DuckDBPyConnection, source: str, fingerprint: str
+    con: duckdb.DuckDBPyConnection, source: str, fingerprint: str, input_key: str | None = None,
+    *, retry_refused: bool = False,
 ) -> LedgerEntry | None:
-    """The last settled batch of this source with the same file fingerprint, if any."""
+    """The batch that settled this very input, if its file is unchanged since.
+
+    With `input_key` (a file name; a BACI archive and year file), the input is the source's
+    file of that key: it is unchanged when its latest batch (whatever happened to it) has
+    the same fingerprint and is settled. A file
+    restored to an earlier version therefore differs from its latest batch and is loaded
+    again, even though an older batch had the same content. Without `file_name`, any settled
+    batch of the source with the fingerprint counts. `retry_refused`: a batch refused by the
+    partition rule does not count (the run allows deletions).
+    """
+    settled = [s for s in SETTLED if not (retry_refused and s == "refused")]
+    if input_key is not None:
+        row = con.execute(
+            """
+            select batch_id, status, rows_loaded, rows_rejected, file_fingerprint
+            from ops.load_ledger
+            where source = ? and coalesce(input_key, file_name) = ?
+            order by seq desc nulls last, started_at desc limit 1
+            """,
+            [source, input_key],
+        ).fetchone()
+        if row is None or row[4] != fingerprint or row[1] not in settled:
+            return None
+        return LedgerEntry(*row[:4])
     row = con.execute(
         """
         select batch_id, status, rows_loaded, rows_rejected from ops.load_ledger
-        where source = ? and file_fingerprint = ? and status in ('merged', 'published',
-              'rejected')
-        order by started_at desc limit 1
+        where source = ? and file_fingerprint = ? and status in (select unnest(?::varchar[]))
+        order by seq desc nulls last, started_at desc limit 1
         """,
-        [source, fingerprint],
+        [source, fingerprint, settled],
     ).fetchone()
     return LedgerEntry(*row) if row else None
 
@@ -55,29 +79,49 @@ def start_batch(
     file_fingerprint: str,
     parameters: dict[str, Any] | None = None,
     is_synthetic: bool = False,
-) -> None:
-    # A batch id is derived from the file's content: a re-run of an unfinished batch
-    # replaces its earlier ledger row instead of adding one.
+    input_key: str | None = None,
+) -> str:
+    """Open a batch (`loading`) and return its id.
+
+    A batch id is derived from the file's content: a re-run of an unfinished (or failed,
+    rejected, refused, replaced) batch replaces its earlier ledger row instead of adding one.
+    A batch of the same id still live in core (`merged`, `published`: the same content read
+    from another file, or read again) keeps its row, and the new batch gets an id of its own.
+    """
+    row = con.execute("select status from ops.load_ledger where batch_id = ?",
+                      [batch_id]).fetchall()
+    if row and row[0][0] in ("merged", "published"):
+        taken = {r[0] for r in con.execute(
+            "select batch_id from ops.load_ledger where starts_with(batch_id, ?)",
+            [f"{batch_id}~"]).fetchall()}
+        n = 2
+        while f"{batch_id}~{n}" in taken:
+            n += 1
+        batch_id = f"{batch_id}~{n}"
     con.execute("delete from ops.load_ledger where batch_id = ?", [batch_id])
     con.execute(
         """
         insert into ops.load_ledger
             (batch_id, run_id, source, release, period, file_name, file_path, file_sha256,
-             file_fingerprint, parameters, started_at, status, is_synthetic)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loading', ?)
+             file_fingerprint, parameters, started_at, status, is_synthetic, seq, input_key)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loading', ?,
+                (select coalesce(max(seq), 0) + 1 from ops.load_ledger), ?)
         """,
         [batch_id, run_id, source, release, period, file_name, file_path, file_sha256,
-         file_fingerprint, json.dumps(parameters or {}, sort_keys=True), now(), is_synthetic],
+         file_fingerprint, json.dumps(parameters or {}, sort_keys=True), now(), is_synthetic,
+         input_key or file_name],
     )
+    return batch_id
 
 
 def update_batch(con: duckdb.DuckDBPyConnection, batch_id: str, **fields: Any) -> None:
     """Set ledger fields of a batch (status, rows_read, rows_loaded, rows_rejected, message)."""
-    allowed = {"status", "rows_read", "rows_loaded", "rows_rejected", "message", "ended_at"}
+    allowed = {"status", "rows_read", "rows_loaded", "rows_rejected", "message", "ended_at",
+               "rows_live"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"unknown ledger field(s): {', '.join(sorted(unknown))}")
-    if fields.get("status") in ("merged", "rejected", "failed", "published"):
+    if fields.get("status") in ("merged", "rejected", "refused", "failed", "published"):
         fields.setdefault("ended_at", now())
     assignments = ", ".join(f"{name} = ?" for name in fields)
     con.execute(

@@ -94,3 +94,59 @@ def test_nightly_loads_comtrade_answers_into_core(tmp_path: Path, httpserver: HT
     assert [i["status"] for i in third["inputs"]] == ["loaded"]
     with duckdb.connect(str(cfg.warehouse.published), read_only=True) as con:
         assert con.execute("select count(*) from core.trade_flows").fetchone() == (4,)
+
+
+def test_a_record_without_classification_is_rejected_and_its_request_stays_pending(
+        tmp_path: Path, httpserver: HTTPServer, monkeypatch) -> None:
+    """A Comtrade answer whose record lacks `classificationCode` is a validation failure
+    naming its line and field (not a crash of the merge); the request stays pending and is
+    asked again next night, and once a complete answer comes it is loaded and done."""
+    fixture = Path(__file__).parents[1] / "fixtures" / "comtrade" / \
+        "handwritten_data_totals_breakdown_world.json"
+    good = json.loads(fixture.read_text(encoding="utf-8"))
+    broken = json.loads(fixture.read_text(encoding="utf-8"))
+    del broken["data"][1]["classificationCode"]  # the USA row
+    answers = iter([broken, broken, good])
+    monkeypatch.delenv("COMTRADE_API_KEY", raising=False)
+    httpserver.expect_request(PREVIEW).respond_with_handler(
+        lambda _r: Response(json.dumps(next(answers)), content_type="application/json"))
+    httpserver.expect_request(AVAILABILITY).respond_with_handler(
+        lambda _r: Response(json.dumps({"count": 0, "data": [], "error": ""}),
+                            content_type="application/json"))
+    path = _config(tmp_path, httpserver.url_for("").rstrip("/"))
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("first_year = 2010", "first_year = 2022")
+                        .replace("last_year = 2010", "last_year = 2022")
+                        .replace('reporters = ["CHN"]', 'reporters = ["MAR"]')
+                        .replace('partners = ["ARG", "DEU"]', 'partners = ["FRA", "USA", "W00"]')
+                        .replace('flows = ["M", "X"]', 'flows = ["X"]'), encoding="utf-8")
+    cfg = load_config(path)
+
+    def request_status() -> list[tuple[str, str]]:
+        with duckdb.connect(str(cfg.warehouse.work), read_only=True) as con:
+            return [(r[0], r[1] or "") for r in con.execute(
+                "select status, message from ops.comtrade_requests").fetchall()]
+
+    first = run_nightly(cfg)
+    assert first["status"] == "completed_with_rejections", first
+    (verdict,) = first["validation"]
+    assert not verdict["passed"]
+    assert [(d["line_number"], d["field"]) for d in verdict["defects"]] == [
+        (2, "classification")]
+    assert "classification is missing" in verdict["defects"][0]["reason"]
+    ((status, message),) = request_status()
+    assert status == "pending" and "rejected by validation" in message
+
+    second = run_nightly(cfg)  # asked again, still broken, still pending
+    assert second["status"] == "completed_with_rejections"
+    assert len([r for r, _ in httpserver.log if r.path == PREVIEW]) == 2
+    third = run_nightly(cfg)  # a complete answer: loaded, done
+    assert third["status"] == "published", third
+    assert len([r for r, _ in httpserver.log if r.path == PREVIEW]) == 3
+    assert request_status()[0][0] == "done"
+    with duckdb.connect(str(cfg.warehouse.published), read_only=True) as con:
+        flows = con.execute("select importer_iso3, value_usd from core.trade_flows "
+                            "order by 1").fetchall()
+    # the fixture's totals rows (its README): exports to FRA, USA and area _X, and France's
+    # exports to Morocco as Morocco declares them (its import row)
+    assert flows == [("FRA", 1000.0), ("MAR", 1500.0), ("USA", 200.0), ("_X", 7.0)]

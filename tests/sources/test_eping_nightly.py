@@ -88,3 +88,32 @@ def test_notifications_are_loaded_linked_and_versioned(tmp_path: Path, monkeypat
             "where symbol = 'G/SPS/N/KOR/1' order by version").fetchall()
     assert [v[:2] for v in versions] == [(1, False), (2, True)]
     assert versions[1][2] == "Amended standards for frozen shrimps"
+
+
+def test_the_first_api_fetch_covers_the_configured_window_whatever_saved_files_hold(
+        tmp_path: Path, monkeypatch, httpserver: HTTPServer) -> None:
+    """Saved answers (`sources.eping.files`) with recent notifications say nothing of what
+    the API has been asked: its first fetch goes back `initial_days` from today (UTC); the
+    next starts from the end of the last window loaded, less the overlap."""
+    from datetime import UTC, datetime, timedelta
+
+    monkeypatch.setenv("EPING_API_KEY", "test-key-not-a-secret")
+    saved = tmp_path / "data" / "demo" / "eping"
+    saved.mkdir(parents=True)
+    (saved / "saved.json").write_text(json.dumps({"items": _items()}), encoding="utf-8")
+    seen: list[Request] = []
+
+    def search(request: Request) -> Response:
+        seen.append(request)
+        body = {"totalCount": 0, "page": 1, "pageSize": 50, "items": []}
+        return Response(json.dumps(body), content_type="application/json")
+
+    httpserver.expect_request(SEARCH).respond_with_handler(search)
+    cfg = load_config(_config(tmp_path, httpserver.url_for("").rstrip("/")))
+    today = datetime.now(UTC).date()
+    run_nightly(cfg)
+    first = seen[0].args
+    assert first["distributionDateFrom"] == (today - timedelta(days=365)).isoformat()
+    assert first["distributionDateTo"] == today.isoformat()
+    run_nightly(cfg)
+    assert seen[-1].args["distributionDateFrom"] == (today - timedelta(days=7)).isoformat()

@@ -9,6 +9,8 @@ import duckdb
 from observatory.errors import SourceError
 from observatory.sources import Resource
 from observatory.sources.baci import client, settings
+from observatory.warehouse import partitions
+from observatory.warehouse.transaction import transaction
 
 TRADE_FLOWS = Resource(
     table="core.trade_flows",
@@ -93,15 +95,34 @@ def _csv_error(exc: duckdb.Error) -> str:
 
 
 def merge_flows(
-    con: duckdb.DuckDBPyConnection, batch_id: str, release: str, hs_revision: str, year: int
-) -> int:
+    con: duckdb.DuckDBPyConnection, batch_id: str, release: str, hs_revision: str, year: int,
+    guard: partitions.Guard | None = None,
+) -> tuple[int, partitions.ChangeReport]:
     """Replace the (source, year) partition of core.trade_flows with a validated batch.
 
     Runs in one transaction: readers of the working database see the old year or the new
-    one, never a mix. Returns the number of rows now in the partition.
+    one, never a mix. Before anything is deleted, the year's rows before and after are
+    compared (`observatory.warehouse.partitions`); a batch the partition rule refuses raises
+    `PartitionRefused` and changes nothing. Returns the rows now in the partition and the
+    comparison.
     """
-    con.execute("begin transaction")
-    try:
+    guard = guard or partitions.Guard()
+    with transaction(con):
+        report = partitions.measure(
+            con, "core.trade_flows",
+            "select 'year ' || year as part, exporter_iso3 as partner, "
+            "hash(exporter_iso3, importer_iso3, classification, product_code) as key, batch_id "
+            "from core.trade_flows where source = ? and year = ?",
+            [settings.SOURCE, year],
+            "select 'year ' || ? as part, exporter_iso3 as partner, "
+            "hash(exporter_iso3, importer_iso3, ?::varchar, hs6) as key, batch_id "
+            "from staging.stg_baci_flows where batch_id = ?",
+            [year, hs_revision, batch_id],
+        )
+        if not report.changes:  # an empty file for a year core does not hold yet
+            report.changes.append(partitions.PartitionChange(
+                "core.trade_flows", f"year {year}", 0, 0, 0, 0, 0))
+        guard.check(report, f"BACI {year} ({release})")
         con.execute(
             "delete from core.trade_flows where source = ? and year = ?",
             [settings.SOURCE, year],
@@ -121,11 +142,7 @@ def merge_flows(
             "select count(*) from core.trade_flows where source = ? and year = ?",
             [settings.SOURCE, year],
         ).fetchone()
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    return int(row[0]) if row else 0
+    return (int(row[0]) if row else 0), report
 
 
 def load_dictionaries(

@@ -62,6 +62,8 @@ PROFILE_KEYS: dict[str, str] = {
             "holds the rate)",
     "regime": "for tariff files: the regime of every rate (e.g. MFN, AFCFTA); empty: MFN "
               "for partner World, PRF otherwise",
+    "allow_deletions": "true: a file of this profile may delete rows of the partitions it "
+                       "replaces beyond validation.max_deleted_share (the partition rule)",
 }
 
 
@@ -97,6 +99,7 @@ class Profile:
     optional_columns: tuple[str, ...] = ()
     kind: str = "trade"
     regime: str = ""
+    allow_deletions: bool = False
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def source_columns(self) -> list[str]:
