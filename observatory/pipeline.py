@@ -1396,7 +1396,7 @@ def merge_feed_batch(cfg: Config, run_id: str, outcome: InputOutcome) -> MergeRe
         ledger.update_batch(con, batch, status="merged", rows_loaded=rows, rows_live=rows)
     return MergeResult("merged", rows, None, {
         "added": rows, "replaced": 0, "deleted": 0,
-        "summary": f"{rows:,} items replaced by feed and item id"})
+        "summary": f"{rows:,} item(s) stored, each replacing its earlier copy (feed, item id)"})
 
 
 # -------------------------------------------------------------------------------- transform
