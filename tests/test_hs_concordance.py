@@ -1,5 +1,5 @@
-"""HS revision conversion with the UNSD correlation tables (read in place from
-../shared/data/real/hs-concordance-unsd/; the tests that need them skip when absent).
+"""HS revision conversion with the UNSD correlation tables (the workbooks of
+../shared/data/real/hs-concordance-unsd/, vendored in tests/fixtures/real/).
 
 Expected numbers are hand-computed from the rows of the real tables quoted in each test.
 """

@@ -9,11 +9,20 @@ newer to the older revision; `build_conversion` also inverts them (HS17 -> HS22)
 them (HS12 -> HS17 -> HS22) when no direct table is given.
 
 Source: UN Statistics Division, "HS correlation and conversion tables",
-https://unstats.un.org/unsd/classifications/Econ (the copies used are given by path).
+https://unstats.un.org/unsd/classifications/Econ. The links of the HS2022->HS2017,
+HS2022->HS2012 and HS2017->HS2012 tables ship with the package as gzip CSV
+(`data/hs_correlation_*.csv.gz`, provenance in `data/README.md`), rebuilt from UNSD's xlsx by
+
+    python -m observatory.reference.concordance --pack HS2022toHS2017...xlsx ... [--out DIR]
+
+Configured xlsx tables (`hs_concordance.tables`) come on top: a configured table replaces
+the shipped one that links the same two revisions.
 """
 
 from __future__ import annotations
 
+import argparse
+import gzip
 import re
 import uuid
 import zipfile
@@ -42,6 +51,9 @@ _REVISION_HEADER = re.compile(r"^\s*HS\s*((?:19|20)\d\d)\b", re.IGNORECASE)
 _HEADER_SEARCH_ROWS = 30
 _SHARE_TOLERANCE = 1e-9
 _SQL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+# The correlation tables shipped with the package: hs_correlation_<newer>_<older>.csv.gz.
+PACKED_DIR = Path(__file__).resolve().parent / "data"
+PACKED_GLOB = "hs_correlation_*.csv.gz"
 
 
 # --- reading one UNSD table ---------------------------------------------------------------
@@ -54,8 +66,14 @@ def load_correlation(path: Path) -> pd.DataFrame:
     "ex" prefix is dropped), revisions named like the project (HS17, HS22...). The sheet is
     the one whose name holds "correlation"; its header row is the first row naming two HS
     revisions and a "Relationship" column (UNSD puts a title row above it).
+
+    A `.csv.gz` file is a table packed by `pack_correlation` (the same rows); one from
+    `PACKED_DIR` is marked `attrs["shipped"]`, and gives way in `build_conversion` to a
+    configured table linking the same revisions.
     """
     path = Path(path)
+    if path.name.endswith(".csv.gz"):
+        return _load_packed(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (OSError, InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -143,6 +161,62 @@ def _relationship(value: object, where: str) -> str:
     return text
 
 
+# --- the tables shipped with the package -------------------------------------------------
+
+def packaged_tables() -> list[Path]:
+    """The correlation tables shipped with the package, in name order."""
+    return sorted(PACKED_DIR.glob(PACKED_GLOB))
+
+
+def pack_correlation(workbook: Path, out_dir: Path = PACKED_DIR) -> Path:
+    """Write the links `load_correlation` reads from a UNSD workbook as
+    `out_dir/hs_correlation_<source>_<target>.csv.gz` (the columns of CORRELATION_COLUMNS,
+    in the sheet's row order; gzip header without name or time, so the bytes depend only on
+    the workbook); returns the file written."""
+    table = load_correlation(workbook)
+    source, target = table["source_revision"].iloc[0], table["target_revision"].iloc[0]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"hs_correlation_{source}_{target}.csv.gz"
+    text = table.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    with open(path, "wb") as out, gzip.GzipFile(filename="", mode="wb", fileobj=out,
+                                                compresslevel=9, mtime=0) as packed:
+        packed.write(text)
+    return path
+
+
+def _load_packed(path: Path) -> pd.DataFrame:
+    where = f"{path}"
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, compression="gzip")
+    except (OSError, EOFError, ValueError, pd.errors.ParserError) as exc:
+        raise ReferenceDataError(f"{where}: cannot read as a packed correlation table "
+                                 f"({exc})") from exc
+    if list(frame.columns) != CORRELATION_COLUMNS:
+        raise ReferenceDataError(f"{where}: columns {', '.join(frame.columns)}; expected "
+                                 f"{', '.join(CORRELATION_COLUMNS)}")
+    if frame.empty:
+        raise ReferenceDataError(f"{where}: no correlation rows")
+    for column in ("source_revision", "target_revision"):
+        revisions = set(frame[column])
+        if len(revisions) != 1 or not revisions <= set(HS_REVISIONS):
+            raise ReferenceDataError(f"{where}: {column} {sorted(revisions)} is not one "
+                                     f"revision of {', '.join(HS_REVISIONS)}")
+    for column in ("source_hs6", "target_hs6"):
+        bad = frame[~frame[column].str.fullmatch(r"\d{6}")]
+        if not bad.empty:
+            raise ReferenceDataError(f"{where} line {bad.index[0] + 2}: {column} "
+                                     f"{bad[column].iloc[0]!r} is not a 6-digit HS code")
+    bad = frame[~frame["relationship"].isin(RELATIONSHIPS)]
+    if not bad.empty:
+        raise ReferenceDataError(f"{where} line {bad.index[0] + 2}: relationship "
+                                 f"{bad['relationship'].iloc[0]!r} is not one of "
+                                 f"{', '.join(RELATIONSHIPS)}")
+    if frame.duplicated(["source_hs6", "target_hs6"]).any():
+        raise ReferenceDataError(f"{where}: a link is listed twice")
+    frame.attrs = {"shipped": path.resolve().parent == PACKED_DIR}
+    return frame
+
+
 def invert_correlation(correlation: pd.DataFrame) -> pd.DataFrame:
     """The same links read from the older to the newer revision (a 1:n becomes an n:1)."""
     flipped = {"1:1": "1:1", "1:n": "n:1", "n:1": "1:n", "n:n": "n:n"}
@@ -178,8 +252,9 @@ def build_conversion(correlations: list[pd.DataFrame], source: str, target: str,
     Targets with share 0 are left out.
 
     `correlations` are tables from `load_correlation`, in either direction; each pair of
-    revisions may be linked by one table only. The result carries `attrs["source_revision"]`
-    and `attrs["target_revision"]`, which `convert_flows` reports.
+    revisions may be linked by one table only, except that a table shipped with the package
+    (`attrs["shipped"]`) gives way to another one linking the same pair. The result carries
+    `attrs["source_revision"]` and `attrs["target_revision"]`, which `convert_flows` reports.
 
     Caution: UNSD links a code to every code its goods may fall into, e.g. HS17 851712
     (telephones) to 851713, 851714 and to 14 codes of HS22 8524 (flat panel modules) and
@@ -210,15 +285,18 @@ def build_conversion(correlations: list[pd.DataFrame], source: str, target: str,
 
 
 def _steps(correlations: list[pd.DataFrame]) -> dict[tuple[str, str], pd.DataFrame]:
-    """Links (`frm, to`) for each ordered pair of revisions, each table in both directions."""
+    """Links (`frm, to`) for each ordered pair of revisions, each table in both directions;
+    the tables shipped with the package last, for the pairs no other table links."""
     steps: dict[tuple[str, str], pd.DataFrame] = {}
-    for table in correlations:
+    for table in sorted(correlations, key=lambda t: bool(t.attrs.get("shipped"))):
         missing = set(CORRELATION_COLUMNS) - set(table.columns)
         if missing:
             raise ReferenceDataError(f"HS conversion: a correlation table lacks "
                                      f"{', '.join(sorted(missing))}")
         for (frm, to), part in table.groupby(["source_revision", "target_revision"]):
             key = (str(frm), str(to))
+            if (key in steps or key[::-1] in steps) and table.attrs.get("shipped"):
+                continue
             if key in steps or key[::-1] in steps:
                 raise ReferenceDataError(f"HS conversion: two correlation tables link "
                                          f"{key[0]} and {key[1]}")
@@ -466,3 +544,29 @@ def _report(con: duckdb.DuckDBPyConnection, table: str, conversion: str, into: s
         unmapped_codes=[str(c) for c, _ in unmapped],
         unmapped_value=float(sum(v for _, v in unmapped)),
     )
+
+
+# --- rebuilding the shipped tables ----------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m observatory.reference.concordance",
+        description="Pack UNSD HS correlation workbooks (xlsx) into the gzip CSV tables the "
+                    "package ships (observatory/reference/data/hs_correlation_*.csv.gz).")
+    parser.add_argument("--pack", type=Path, nargs="+", required=True, metavar="XLSX",
+                        help="UNSD 'Conversion and Correlation Tables' workbooks")
+    parser.add_argument("--out", type=Path, default=PACKED_DIR,
+                        help="folder to write into (default: the package's data folder)")
+    args = parser.parse_args(argv)
+    for workbook in args.pack:
+        try:
+            path = pack_correlation(workbook, args.out)
+        except ReferenceDataError as exc:
+            parser.exit(1, f"{parser.prog}: {exc}\n")
+        rows = len(load_correlation(path))
+        print(f"{workbook.name} -> {path} ({rows:,} links, {path.stat().st_size:,} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
