@@ -1,11 +1,12 @@
 # The whole stack on one machine: `make demo` runs the nightly job on the embedded
-# demo data, `make test` runs the test suite. Both create the environment first.
+# demo data, `make test` runs the test suite but its slow tests (`make test-slow` runs those;
+# CI runs both). All create the environment first.
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: setup demo test lint clean server serve
+.PHONY: setup demo test test-slow test-all lint clean server serve
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +19,19 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/observatory demo
 
+# `make test`: two test processes (pytest-xdist), each test module in one of them.
+# `make test-slow`: the tests marked slow (killed runs, a real Prefect server for schedules,
+# work pools and Dask workers, benchmarks), in one process: they start processes of their
+# own. PYTEST_ARGS adds arguments, e.g. PYTEST_ARGS="-x" or PYTEST_ARGS="-k rasff".
+PYTEST  = $(BIN)/python -m pytest -q
+
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(PYTEST) -n 2 --dist loadfile -m "not slow" $(PYTEST_ARGS)
+
+test-slow: $(STAMP)
+	$(PYTEST) -m slow $(PYTEST_ARGS)
+
+test-all: test test-slow
 
 lint: $(STAMP)
 	$(BIN)/ruff check observatory flows tests

@@ -67,8 +67,16 @@ def step_floor(workdir: Path) -> dict[str, float]:
 
 
 def step_ingest(workdir: Path) -> dict[str, float]:
-    from observatory import pipeline
+    from datetime import UTC, datetime
+
     from observatory.config import load_config
+    from observatory.nightly import new_run_id
+    from observatory.sources.baci.source import SOURCE as BACI
+    from observatory.sources.baci.source import ingest_archive
+    from observatory.sources.base import RunContext
+    from observatory.sources.batches import discover
+    from observatory.stages.prepare import prepare_warehouse
+    from observatory.warehouse.session import run_database
     from tests.conftest import write_config
 
     for leftover in ("warehouse", "raw", "reports"):
@@ -77,21 +85,22 @@ def step_ingest(workdir: Path) -> dict[str, float]:
     text = cfg_path.read_text().replace("first_year = 2019", "first_year = 2024")
     cfg_path.write_text(text)
     cfg = load_config(cfg_path)
-    run_id = pipeline.new_run_id()
-    pipeline.prepare_warehouse(cfg, run_id)
-    archive = pipeline.discover_baci(cfg)[0]
+    run_id = new_run_id()
+    prepare_warehouse(cfg, run_id, datetime.now(UTC).date())
+    archive = discover(cfg, cfg.baci.paths)[0]
+    run = RunContext(cfg, run_id)
     from observatory.validation import gate
 
     # As the nightly job does: the database held for the run, GX warmed up at its start,
     # and the run's one checkpoint (counted here, with the merge).
-    with pipeline.run_database(cfg) as con:
+    with run_database(cfg) as con:
         t0 = time.perf_counter()
         gate.warm_up()
-        (outcome,) = pipeline.ingest_baci_archive(cfg, run_id, archive)
+        (outcome,) = ingest_archive(run, archive)
         t1 = time.perf_counter()
-        verdict = pipeline.validate_baci_batch(cfg, run_id, outcome)
+        verdict = BACI.validate(run, outcome)
         t2 = time.perf_counter()
-        pipeline.merge_baci_batch(cfg, run_id, outcome)
+        BACI.merge(run, outcome)
         con.execute("checkpoint")
         t3 = time.perf_counter()
     return {"seconds": t2 - t0, "land_load": t1 - t0, "validate": t2 - t1, "merge": t3 - t2,

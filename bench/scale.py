@@ -18,8 +18,8 @@ DuckDB's own floor on the same data, in one process tree.
    own child process, so that each step's peak resident memory is its own (os.wait4):
    - the nightly job up to the merge (`observatory.nightly.run_nightly`, with the marts,
      study, watch and publish split out), each stage timed and with its own peak;
-   - the marts, study and watch refresh (`pipeline.build_marts`, `refresh_study`,
-     `refresh_watch`), with the seconds of each of their steps;
+   - the marts, study and watch refresh (`observatory.stages.indicators`: `build_marts`,
+     `refresh_study`, `refresh_watch`), with the seconds of each of their steps;
    - publish (checkpoint, snapshot copy, swap);
    - the DuckDB floor: `read_csv` of the same landed files into a table of a fresh database
      (closed, so checkpointed), a plain scan and one group-by on year and product of
@@ -460,7 +460,7 @@ def write_archive(path: Path, world: World, years: list[int], rows: int, seed: i
                   compression: str = "deflated", chunk_rows: int = 1_000_000) -> list[int]:
     """Write a BACI archive at `path` (through a temporary file); returns the flows of each
     year. Deflated (level 1) as CEPII's archives are, so landing a year decompresses it."""
-    from observatory.sources.baci.settings import DEMO_MARKER
+    from observatory.sources.batches import DEMO_MARKER
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -550,6 +550,20 @@ class Stages:
                 return fn(*args, **kwargs)
         return timed
 
+    def runner(self, labels: dict[str, str],
+               replaced: dict[str, Callable[..., Any]] | None = None) -> Any:
+        """The plan's direct runner with the steps of `labels` timed under their label, and
+        those of `replaced` swapped for another function (a step run later, elsewhere)."""
+        from observatory import plan
+
+        def run(step: str, fn: Callable[..., Any], *args: Any, label: str | None = None) -> Any:
+            fn = (replaced or {}).get(step, fn)
+            if step in labels:
+                with self.stage(labels[step]):
+                    return fn(*args)
+            return plan.direct(step, fn, *args, label=label)
+        return run
+
 
 class _Deferred(dict):  # type: ignore[type-arg]
     """What run_nightly receives from a step the benchmark runs later, in its own process:
@@ -574,9 +588,9 @@ def step_generate(ctx: dict[str, Any], stages: Stages) -> dict[str, Any]:
 def _checkpoint(cfg: Any, *_: Any) -> dict[str, Any]:
     """Stands for publish in the ingest step: the checkpoint the nightly job makes before its
     snapshot (of the ingested data here; the refresh step checkpoints its own)."""
-    from observatory import pipeline
+    from observatory.warehouse.session import work_db
 
-    with pipeline.work_db(cfg) as con:
+    with work_db(cfg) as con:
         con.execute("checkpoint")
     return {"published": False}
 
@@ -584,29 +598,25 @@ def _checkpoint(cfg: Any, *_: Any) -> dict[str, Any]:
 def step_ingest(ctx: dict[str, Any], stages: Stages) -> dict[str, Any]:
     """The nightly job up to the merge: `run_nightly` with the marts, study, watch and
     publish split out (they run in the next steps)."""
-    from observatory import pipeline
     from observatory.config import load_config
-    from observatory.nightly import Steps, run_nightly
+    from observatory.nightly import run_nightly
+    from observatory.stages.prepare import prepare_warehouse
 
     cfg = load_config(Path(ctx["config"]))
     prepared: dict[str, Any] = {}
 
     def prepare(*args: Any) -> dict[str, Any]:
-        prepared.update(pipeline.prepare_warehouse(*args))
+        prepared.update(prepare_warehouse(*args))
         return prepared
 
-    steps = Steps(
-        prepare_warehouse=stages.wrap("prepare", prepare),
-        ingest_baci_archive=stages.wrap("ingest", pipeline.ingest_baci_archive),
-        validate_baci_batch=stages.wrap("validation", pipeline.validate_baci_batch),
-        merge_baci_batch=stages.wrap("merge", pipeline.merge_baci_batch),
-        build_marts=lambda *_, **__: {},
-        refresh_study=lambda *_, **__: _Deferred(),
-        refresh_watch=lambda *_, **__: _Deferred(),
-        publish_database=stages.wrap("checkpoint", _checkpoint),
-    )
+    runner = stages.runner(
+        {"prepare_warehouse": "prepare", "ingest": "ingest", "validate": "validation",
+         "merge": "merge", "publish_database": "checkpoint"},
+        replaced={"prepare_warehouse": prepare, "build_marts": lambda *_: {},
+                  "refresh_study": lambda *_: _Deferred(),
+                  "refresh_watch": lambda *_: _Deferred(), "publish_database": _checkpoint})
     started = time.perf_counter()
-    summary = run_nightly(cfg, steps=steps, run_id=ctx["run_id"],
+    summary = run_nightly(cfg, runner=runner, run_id=ctx["run_id"],
                           as_of=date.fromisoformat(ctx["as_of"]))
     whole = time.perf_counter() - started
     loaded = [i for i in summary["inputs"] if i["status"] in ("loaded", "rejected")]
@@ -621,19 +631,20 @@ def step_ingest(ctx: dict[str, Any], stages: Stages) -> dict[str, Any]:
 
 def step_refresh(ctx: dict[str, Any], stages: Stages) -> dict[str, Any]:
     """Marts, study and watch on the loaded warehouse, as the nightly job runs them."""
-    from observatory import pipeline
     from observatory.config import load_config
+    from observatory.stages import indicators
     from observatory.warehouse import publish
+    from observatory.warehouse.session import run_database
 
     cfg = load_config(Path(ctx["config"]))
     as_of = date.fromisoformat(ctx["as_of"])
-    with publish.run_lock(cfg.warehouse.work), pipeline.run_database(cfg) as con:
+    with publish.run_lock(cfg.warehouse.work), run_database(cfg) as con:
         with stages.stage("marts"):
-            pipeline.build_marts(cfg)
+            indicators.build_marts(cfg)
         with stages.stage("study"):
-            study = pipeline.refresh_study(cfg, ctx["run_id"])
+            study = indicators.refresh_study(cfg, ctx["run_id"])
         with stages.stage("watch"):
-            watch = pipeline.refresh_watch(cfg, ctx["run_id"], as_of)
+            watch = indicators.refresh_watch(cfg, ctx["run_id"], as_of)
         with stages.stage("checkpoint"):
             con.execute("checkpoint")
     return {"study_seconds": study["seconds"], "watch_seconds": watch["seconds"],
@@ -645,16 +656,17 @@ def step_refresh(ctx: dict[str, Any], stages: Stages) -> dict[str, Any]:
 def step_publish(ctx: dict[str, Any], stages: Stages) -> dict[str, Any]:
     """The nightly job's publication (ledger, checkpoint, snapshot copy, swap), without the
     reports (not measured here)."""
-    from observatory import nightly, pipeline
     from observatory.config import load_config
+    from observatory.stages import indicators, publication
     from observatory.warehouse import publish
+    from observatory.warehouse.session import run_database
 
     cfg = load_config(Path(ctx["config"]))
-    with publish.run_lock(cfg.warehouse.work), pipeline.run_database(cfg):
-        fingerprint = pipeline.publication_fingerprint(cfg, ctx["ref_fingerprint"])
+    with publish.run_lock(cfg.warehouse.work), run_database(cfg):
+        fingerprint = indicators.publication_fingerprint(cfg, ctx["ref_fingerprint"])
         with stages.stage("publish"):
-            nightly.publish_database(cfg, ctx["run_id"], fingerprint, (cfg.report.language,),
-                                     lambda *_, **__: [])
+            publication.publish_database(cfg, ctx["run_id"], fingerprint,
+                                         (cfg.report.language,), lambda *_, **__: [])
     return {"published_gib": cfg.warehouse.published.stat().st_size / GIB,
             "work_gib": cfg.warehouse.work.stat().st_size / GIB}
 
@@ -723,18 +735,12 @@ def step_floor_queries(ctx: dict[str, Any], stages: Stages) -> dict[str, Any]:
 
 
 def _timed_steps(stages: Stages) -> Any:
-    """The nightly job's stages, each timed (reports are not rendered: not measured here)."""
-    from dataclasses import replace
-
-    from observatory.nightly import Steps
-
-    base = Steps()
-    names = {"ingest_baci_archive": "ingest", "validate_baci_batch": "validation",
-             "merge_baci_batch": "merge", "build_marts": "marts", "refresh_study": "study",
-             "refresh_watch": "watch", "publish_database": "publish"}
-    return replace(base, render_reports=lambda *_, **__: [],
-                   **{field_: stages.wrap(label, getattr(base, field_))
-                      for field_, label in names.items()})
+    """The nightly job's steps, each timed (reports are not rendered: not measured here)."""
+    return stages.runner(
+        {"ingest": "ingest", "validate": "validation", "merge": "merge",
+         "build_marts": "marts", "refresh_study": "study", "refresh_watch": "watch",
+         "publish_database": "publish"},
+        replaced={"render_reports": lambda *_: []})
 
 
 def step_quiet_nightly(ctx: dict[str, Any], stages: Stages) -> dict[str, Any]:
@@ -745,7 +751,7 @@ def step_quiet_nightly(ctx: dict[str, Any], stages: Stages) -> dict[str, Any]:
 
     cfg = load_config(Path(ctx["config"]))
     with stages.stage("nightly"):
-        summary = run_nightly(cfg, steps=_timed_steps(stages), run_id=ctx["run_id"] + "-q",
+        summary = run_nightly(cfg, runner=_timed_steps(stages), run_id=ctx["run_id"] + "-q",
                               as_of=date.fromisoformat(ctx["as_of"]))
     return {"published": summary["published"], "reason": summary.get("reason"),
             "statuses": sorted({i["status"] for i in summary["inputs"]})}
@@ -787,7 +793,7 @@ def step_republished_year(ctx: dict[str, Any], stages: Stages) -> dict[str, Any]
         ("sources.baci", "paths"): [ctx["archive"], str(extra)]}, drop=""), encoding="utf-8")
     cfg = load_config(config)
     with stages.stage("nightly"):
-        summary = run_nightly(cfg, steps=_timed_steps(stages), run_id=ctx["run_id"] + "-r",
+        summary = run_nightly(cfg, runner=_timed_steps(stages), run_id=ctx["run_id"] + "-r",
                               as_of=date.fromisoformat(ctx["as_of"]))
     extra.unlink(missing_ok=True)
     loaded = [i for i in summary["inputs"] if i["status"] == "loaded"]
@@ -1035,7 +1041,7 @@ NEEDS = {"ingest": (), "refresh": ("ingest",), "publish": ("ingest", "refresh"),
 
 def run_years(n: int, args: argparse.Namespace, archive: Path, log: Callable[[str], None]
               ) -> YearsResult:
-    from observatory import pipeline
+    from observatory.nightly import new_run_id
 
     years = list(range(args.last_year - n + 1, args.last_year + 1))
     folder = args.workdir / f"N{n}y"
@@ -1043,7 +1049,7 @@ def run_years(n: int, args: argparse.Namespace, archive: Path, log: Callable[[st
     config = write_run_config(args.config, folder, archive, years)
     ctx: dict[str, Any] = {"config": str(config), "dir": str(folder), "study_years": years,
                            "archive": str(archive),
-                           "run_id": pipeline.new_run_id(),
+                           "run_id": new_run_id(),
                            "as_of": datetime.now(UTC).date().isoformat()}
     result = YearsResult(n, years)
     for name in ORDER:

@@ -129,22 +129,21 @@ def _config(workdir: Path, years: list[int], home: str) -> Any:
 
 def build_warehouse(cfg: Any, world: World, years: list[int], rows: int, seed: int) -> int:
     """Create the working database and load the flows; returns the number of flows."""
+    from datetime import UTC, datetime
+
+    from observatory import plan
+    from observatory.parameters import write_run_parameters
     from observatory.warehouse import db, sql_runner
     from observatory.warehouse.reference_loader import load_reference
 
     cfg.warehouse.work.unlink(missing_ok=True)
     con = db.open_work(cfg.warehouse)
     try:
-        sql_runner.apply_layers(con)
+        sql_runner.apply_layers(con, plan.TABLE_LAYERS)
         load_reference(con)
-        sql_runner.apply_layers(con, (sql_runner.VIEW_LAYER,))
-        con.execute(
-            "insert into ops.run_parameters by name select 'bench' as run_id, ? as home_iso3, "
-            "? as first_year, ? as last_year, ? as hs_revision, ? as rca_threshold, "
-            "now() as started_at",
-            [cfg.study.home, cfg.study.first_year, cfg.study.last_year, cfg.study.hs_revision,
-             cfg.thresholds.rca],
-        )
+        sql_runner.apply_layers(con, plan.VIEW_LAYERS)
+        now = datetime.now(UTC)
+        write_run_parameters(con, cfg, "bench", now.date(), now.replace(tzinfo=None))
         total = 0
         for table in generate_flows(world, years, rows, seed):
             con.register("_bench_flows", table)

@@ -176,10 +176,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "sql":
         return _sql(args, cfg)
     if args.command == "report":
-        from observatory import pipeline
+        from observatory.stages.publication import render_published_reports
 
         langs = tuple(dict.fromkeys(args.lang)) if args.lang else (cfg.report.language,)
-        for path in pipeline.render_published_reports(cfg, langs, markets=args.market):
+        for path in render_published_reports(cfg, langs, markets=args.market):
             print(f"Report: {path}")
         return 0
     if args.command == "serve":
@@ -282,7 +282,7 @@ def _nightly(args: argparse.Namespace, cfg: object) -> int:
     langs = tuple(dict.fromkeys(args.lang)) if args.lang else None
     what = (args.command,) if args.command in ("study", "watch") else None
     from observatory.config import allowing_deletions
-    from observatory.pipeline import new_run_id
+    from observatory.nightly import new_run_id
     from observatory.warehouse.publish import check_not_running
 
     allow = bool(getattr(args, "allow_deletions", False))
@@ -303,8 +303,7 @@ def _nightly(args: argparse.Namespace, cfg: object) -> int:
             notify.notify_alerts(cfg, summary)
         else:
             _prefect_defaults()
-            # The CLI is a launcher for the flow; the flow itself only imports the package.
-            from flows.nightly import nightly, refresh
+            from observatory.orchestration.flows import nightly, refresh
 
             lang_list = list(langs) if langs else None
             summary = (refresh(config_path=str(cfg.path), what=list(what), langs=lang_list)
@@ -323,8 +322,9 @@ def _rollback(args: argparse.Namespace, cfg: object) -> int:
     import json
     from datetime import UTC, datetime
 
-    from observatory import pipeline
     from observatory.config import Config
+    from observatory.stages import publication
+    from observatory.stages.prepare import new_run_id
     from observatory.warehouse import publish
 
     assert isinstance(cfg, Config)
@@ -333,12 +333,12 @@ def _rollback(args: argparse.Namespace, cfg: object) -> int:
     else:
         langs = tuple(lang for lang, index in (("fr", "index.html"), ("en", "index.en.html"))
                       if (cfg.report.dir / index).is_file()) or (cfg.report.language,)
-    run_id = pipeline.new_run_id()
+    run_id = new_run_id()
     started = datetime.now(UTC).isoformat(timespec="seconds")
     with publish.run_lock(cfg.warehouse.work):
         done = publish.roll_back(cfg.warehouse.published, cfg.warehouse.keep_snapshots,
                                  to=args.to)
-        reports = pipeline.render_published_reports(cfg, langs)
+        reports = publication.render_published_reports(cfg, langs)
         summary = {
             "run_id": run_id, "kind": "rollback", "status": "rolled_back",
             "started_at": started, "config": str(cfg.path),
@@ -350,7 +350,7 @@ def _rollback(args: argparse.Namespace, cfg: object) -> int:
             "report_paths": [str(p) for p in reports],
             "ended_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        pipeline.write_run_summary(cfg, run_id, json.dumps(summary, indent=2))
+        publication.write_run_summary(cfg, run_id, json.dumps(summary, indent=2))
     print(f"rolled back: the published database is run {done.restored.run_id}'s "
           f"(published {done.restored.published_at:%Y-%m-%d %H:%M:%S} UTC), "
           f"restored from {done.restored.path}")
@@ -373,18 +373,19 @@ def _recover(args: argparse.Namespace, cfg: object) -> int:
     import json
     from datetime import UTC, datetime
 
-    from observatory import pipeline
     from observatory.config import Config
+    from observatory.stages import publication
+    from observatory.stages.prepare import new_run_id
     from observatory.warehouse import publish
     from observatory.warehouse.recover import recover_work
 
     assert isinstance(cfg, Config)
-    run_id = pipeline.new_run_id()
+    run_id = new_run_id()
     started = datetime.now(UTC).isoformat(timespec="seconds")
     work = cfg.warehouse.work
     with publish.run_lock(work):
         done = recover_work(work, cfg.warehouse.published, args.from_run)
-        pipeline.write_run_summary(cfg, run_id, json.dumps({
+        publication.write_run_summary(cfg, run_id, json.dumps({
             "run_id": run_id, "kind": "recover", "status": "recovered",
             "started_at": started, "config": str(cfg.path),
             "recovered_run_id": done.run_id, "recovered_from": str(done.source),
@@ -421,8 +422,7 @@ def _serve(cfg: object) -> int:
               f"sources {spec.sources}, languages {', '.join(spec.parameters['langs'])}")
     print(f"Prefect server: {api_url} (Ctrl-C stops serving and pauses the schedules)")
     _print_limits(cfg)
-    # The CLI is a launcher for the flows; the flows only import the package.
-    from flows.deployments import serve_deployments
+    from observatory.orchestration.deployments import serve_deployments
 
     serve_deployments(cfg)
     return 0
@@ -438,7 +438,7 @@ def _deploy(cfg: object, pool: str) -> int:
     specs = deployment_specs(cfg)
     if not specs:
         raise ObservatoryError("nothing to deploy: every cron of [schedule] is empty")
-    from flows.deployments import deploy_to_pool
+    from observatory.orchestration.deployments import deploy_to_pool
 
     for spec, name in zip(specs, deploy_to_pool(cfg, pool), strict=True):
         print(f"Deployment {name}: cron {spec.cron!r} ({spec.timezone}), sources "

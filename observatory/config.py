@@ -21,6 +21,8 @@ ENV_VAR = "OBSERVATORY_CONFIG"
 DEFAULT_FILE = "observatory.toml"
 HS_REVISIONS = ("HS92", "HS96", "HS02", "HS07", "HS12", "HS17", "HS22")
 LANGUAGES = ("fr", "en")
+# Where the Prefect flow runs its network fetches (`[orchestration] task_runner`).
+TASK_RUNNERS = ("auto", "threads", "dask")
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ class EpingSourceConfig:
 
 @dataclass(frozen=True)
 class ConcordanceConfig:
+    # The configured UNSD workbooks, then the correlation tables shipped with the package.
     tables: tuple[Path, ...]
     weights: str
 
@@ -628,6 +631,10 @@ def _concordance(body: dict[str, Any], root: Path) -> ConcordanceConfig:
             raise ConfigError(f"hs_concordance.tables[{i}]: expected the path of a UNSD "
                               "correlation table (.xlsx)")
         tables.append(Path(table) if os.path.isabs(table) else root / table)
+    # The UNSD tables shipped with the package (observatory.reference.concordance) come
+    # after the configured ones, which replace a shipped table linking the same revisions.
+    shipped = Path(__file__).resolve().parent / "reference" / "data"
+    tables += sorted(shipped.glob("hs_correlation_*.csv.gz"))
     return ConcordanceConfig(tables=tuple(tables), weights=body["weights"])
 
 
@@ -749,7 +756,7 @@ def _watch(body: dict[str, Any]) -> WatchConfig:
 
 
 def _schedule(body: dict[str, Any]) -> ScheduleConfig:
-    from observatory.schedule import check_cron, check_timezone
+    from observatory.cron import check_cron, check_timezone
 
     check_timezone("schedule.timezone", body["timezone"])
     for key in ("nightly_cron", "trade_cron", "regulatory_cron"):
@@ -776,8 +783,6 @@ def _notifications(body: dict[str, Any]) -> NotificationsConfig:
 
 
 def _orchestration(body: dict[str, Any]) -> OrchestrationConfig:
-    from observatory.orchestration import TASK_RUNNERS
-
     if body["task_runner"] not in TASK_RUNNERS:
         raise ConfigError(f"orchestration.task_runner: {body['task_runner']!r} is not one of "
                           f"{', '.join(TASK_RUNNERS)}")

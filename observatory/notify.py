@@ -241,7 +241,7 @@ def failures_notified(cfg: Config, what: str, run_id: str | None = None) -> Iter
 def _record_and_notify(cfg: Config, what: str, run_id: str | None,
                        exc: BaseException) -> None:
     if run_id is None:
-        from observatory.pipeline import new_run_id
+        from observatory.stages.prepare import new_run_id
 
         run_id = new_run_id()
     reason = failure_reason(exc)

@@ -11,22 +11,16 @@ configured.
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from observatory.config import Config
-from observatory.errors import ConfigError, ObservatoryError
+from observatory.errors import ObservatoryError
 
 FLOW_NAME = "nightly"
 # Source groups a deployment of the nightly flow can be restricted to.
-SOURCE_GROUPS: dict[str, str] = {
-    "all": "every source",
-    "trade": "CEPII BACI archives and UN Comtrade",
-    "regulatory": "WTO ePing, EU RASFF, WITS tariffs and the feeds",
-}
 
 
 @dataclass(frozen=True)
@@ -46,7 +40,9 @@ class DeploymentSpec:
 
     @property
     def description(self) -> str:
-        return (f"The observatory's nightly job on {SOURCE_GROUPS[self.sources]}: ingest, "
+        from observatory.sources.registry import group_label
+
+        return (f"The observatory's nightly job on {group_label(self.sources)}: ingest, "
                 "validate, transform, indicators, report, publish.")
 
 
@@ -68,61 +64,8 @@ def deployment_specs(cfg: Config) -> list[DeploymentSpec]:
     return specs
 
 
-def select_sources(cfg: Config, sources: str) -> Config:
-    """The configuration of a run restricted to one source group ("all": unchanged).
-    The run still refreshes what depends on the data (marts, study, watch) and publishes;
-    the fingerprints skip what did not change."""
-    if sources == "all":
-        return cfg
-    if sources == "trade":
-        return replace(cfg, eping=replace(cfg.eping, enabled=False, files=()),
-                       rasff=replace(cfg.rasff, paths=()),
-                       tariffs=replace(cfg.tariffs, paths=(), wits_enabled=False), feeds=())
-    if sources == "regulatory":
-        return replace(cfg, baci=replace(cfg.baci, enabled=False),
-                       comtrade=replace(cfg.comtrade, enabled=False))
-    raise ConfigError(f"sources: {sources!r} is not one of {', '.join(SOURCE_GROUPS)}")
-
-
-# --------------------------------------------------------------------------- validation
-
-_CRON_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31),
-                ("month", 1, 12), ("day of week", 0, 7))
-_NAMES = {3: ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
-              "dec"),
-          4: ("sun", "mon", "tue", "wed", "thu", "fri", "sat")}
-_ITEM = re.compile(r"^(\*|[0-9a-z]+(?:-[0-9a-z]+)?)(?:/([0-9]+))?$")
-
-
-def check_cron(key: str, value: str) -> None:
-    """A five-field cron expression (minute hour day-of-month month day-of-week), with
-    numbers, ranges, steps, lists and month/day names; raises ConfigError naming the key."""
-    fields = value.split()
-    if len(fields) != 5:
-        raise ConfigError(f"{key}: {value!r} is not a cron expression of five fields "
-                          "(minute hour day-of-month month day-of-week)")
-    for i, (field, (label, low, high)) in enumerate(zip(fields, _CRON_FIELDS, strict=True)):
-        for item in field.lower().split(","):
-            match = _ITEM.match(item)
-            if not match or match.group(2) == "0":
-                raise ConfigError(f"{key}: {field!r} is not a valid {label} field")
-            bounds = [] if match.group(1) == "*" else match.group(1).split("-")
-            for bound in bounds:
-                number = (_NAMES[i].index(bound) + (1 if i == 3 else 0)
-                          if bound in _NAMES.get(i, ()) else
-                          int(bound) if bound.isdigit() else None)
-                if number is None or not low <= number <= high:
-                    raise ConfigError(f"{key}: {bound!r} is outside the {label} field "
-                                      f"({low}-{high})")
-
-
-def check_timezone(key: str, value: str) -> None:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"{key}: {value!r} is not an IANA time zone "
-                          "(e.g. Africa/Casablanca)") from exc
-
+# cron and time-zone checks: observatory.cron (the configuration uses them too)
+from observatory.cron import check_cron, check_timezone  # noqa: E402,F401
 
 # ------------------------------------------------------------------------ Prefect server
 

@@ -95,6 +95,31 @@ def _published_rows(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     }
 
 
+def freshness_lines(cfg: Config, freshness: list[tuple[Any, ...]]) -> list[str]:
+    """One line per registered source (every ledger source it owns: analysts' files are one
+    per profile), in the registry's order; a source enabled but never published says so."""
+    from observatory.sources.registry import sources
+
+    by_source = {row[0]: row for row in freshness}
+    lines = []
+    for source in sources():
+        owned = sorted(n for n in by_source
+                       if n == source.name or (source.name == "files" and n.startswith("file:")))
+        if not owned and source.scheduled and source.enabled(cfg):
+            lines.append(f"  {source.name} ({source.label}): nothing published yet")
+        for name in owned:
+            _, release, first, last, batches, rows, loaded_at, synthetic = by_source.pop(name)
+            label = "  [demo data (synthetic)]" if synthetic else ""
+            periods = f"periods {first}–{last}, " if first is not None else ""
+            lines.append(
+                f"  {name} ({source.label}): release {release}, {periods}{batches} batch"
+                f"{'es' if batches != 1 else ''}, {rows or 0:,} rows, last loaded "
+                f"{loaded_at}{label}")
+    for name, release, *_ in by_source.values():  # a source no longer registered
+        lines.append(f"  {name}: release {release} (no longer a registered source)")
+    return lines
+
+
 def status_lines(cfg: Config) -> list[str]:
     state = published_state(cfg.warehouse.published)
     lines = [f"Published database: {cfg.warehouse.published}"]
@@ -105,16 +130,7 @@ def status_lines(cfg: Config) -> list[str]:
     else:
         lines.append(f"  published at {state['published_at']} by run {state['run_id']}")
         lines.append("Freshness per source:")
-        for source, release, first, last, batches, rows, loaded_at, synthetic in (
-            state["freshness"]
-        ):
-            label = "  [demo data (synthetic)]" if synthetic else ""
-            periods = f"periods {first}–{last}, " if first is not None else ""
-            lines.append(
-                f"  {source}: release {release}, {periods}{batches} batch"
-                f"{'es' if batches != 1 else ''}, {rows or 0:,} rows, last loaded "
-                f"{loaded_at}{label}"
-            )
+        lines += freshness_lines(cfg, state["freshness"])
         lines.append("Validation of published batches:")
         for suite, passed, failed, checked_at in state["validation"]:
             lines.append(f"  {suite}: {passed} checks passed, {failed} failed "
@@ -165,12 +181,12 @@ def schedule_lines(cfg: Config) -> list[str]:
     from datetime import UTC, datetime
 
     from observatory.schedule import (
-        SOURCE_GROUPS,
         deployment_specs,
         local_time,
         prefect_api_url,
         server_view,
     )
+    from observatory.sources.registry import group_label
 
     specs = deployment_specs(cfg)
     tz = cfg.schedule.timezone
@@ -181,7 +197,7 @@ def schedule_lines(cfg: Config) -> list[str]:
     view = server_view(api_url, specs) if api_url else None
     now = datetime.now(UTC)
     for spec in specs:
-        line = f"  {spec.full_name}: {spec.cron} ({SOURCE_GROUPS[spec.sources]})"
+        line = f"  {spec.full_name}: {spec.cron} ({group_label(spec.sources)})"
         deployment = view.deployments.get(spec.name) if view and not view.error else None
         if view and not view.error:
             if deployment is None or not deployment.registered:

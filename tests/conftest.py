@@ -1,20 +1,33 @@
-"""Shared fixtures: configurations in temporary folders, the demo archive, one demo run.
+"""Shared fixtures: configurations in temporary folders, the demo archive, one demo run,
+one published workspace to copy, the Prefect servers, and the real samples.
 
 Every warehouse is built from code in a temporary folder with a fixed seed; read-only tests
-share the session-scoped demo run. Prefect's test harness starts once, only for the few
-tests that run the real flow.
+share the session-scoped demo run, and tests that need a published warehouse to start from
+get a copy of one built once (`published_workspace`). Prefect's test harness starts once,
+only for the few tests that run the real flow; the tests that need a real `prefect server
+start` (schedules, work pools, Dask workers) share one (`prefect_api`).
+
+`make test` runs every test not marked `slow` on two processes (pytest-xdist, `--dist
+loadfile`: a module's tests run in one process, so its module fixtures are built once;
+session fixtures are built once per process). `make test-slow` runs the slow ones in one
+process (one Prefect server for them all); CI runs both.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# Real samples: the copies vendored with the tests (scripts/vendor_real_samples.py), and the
+# shared folder they come from, where the large files that are not vendored live.
+VENDORED_REAL = REPO / "tests" / "fixtures" / "real"
 SHARED_REAL = REPO.parent / "shared" / "data" / "real"
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -22,15 +35,54 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_UI_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
+# The local HTTP servers' request lines (werkzeug, INFO, with ANSI colours) would reach
+# whatever handler a Prefect run left on the root logger, in any later test of the process.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
 DEMO_YEARS = (2019, 2024)
 DEMO_TODAY = __import__("datetime").date(2026, 11, 29)  # the regulatory demo's "today"
 
 
 def shared_real(*parts: str) -> Path:
-    """A file of the shared real-data samples, or skip the test with the reason."""
+    """A real sample, named by its place under ../shared/data/real/ (folder, file).
+
+    The copy vendored under tests/fixtures/real/ when there is one (a `<name>.gz` copy is
+    unpacked once per test process, under its own name, into a temporary folder); else the
+    shared file itself, for the large files that are not vendored; else the test is skipped
+    with the reason."""
+    vendored = VENDORED_REAL.joinpath(*parts)
+    if vendored.is_file():
+        return vendored
+    packed = vendored.with_name(vendored.name + ".gz")
+    if packed.is_file():
+        return _unpacked(packed, parts)
     path = SHARED_REAL.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"shared real data not available: {path}")
+        pytest.skip(f"{'/'.join(parts)} is not vendored under tests/fixtures/real/ (too "
+                    f"large) and the shared copy is not available: {path}")
+    return path
+
+
+_unpacked_dir: list[Path] = []
+
+
+def _unpacked(packed: Path, parts: tuple[str, ...]) -> Path:
+    """`packed` (gzip) decompressed into this process's temporary folder, once."""
+    import atexit
+    import gzip
+    import tempfile
+
+    if not _unpacked_dir:
+        folder = Path(tempfile.mkdtemp(prefix="observatory-real-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _unpacked_dir.append(folder)
+    path = _unpacked_dir[0].joinpath(*parts)
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part = path.with_name(path.name + ".part")
+        with gzip.open(packed, "rb") as source, open(part, "wb") as out:
+            shutil.copyfileobj(source, out)
+        part.replace(path)
     return path
 
 
@@ -90,6 +142,30 @@ def workspace(tmp_path: Path, demo_archive: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def _published_workspace_template(tmp_path_factory: pytest.TempPathFactory,
+                                  demo_archive: Path) -> Path:
+    """A `workspace` after one nightly run (published), built once per test process."""
+    from observatory.config import load_config
+    from observatory.nightly import run_nightly
+
+    folder = tmp_path_factory.mktemp("published_workspace")
+    (folder / "inputs").mkdir()
+    shutil.copy(demo_archive, folder / "inputs" / demo_archive.name)
+    cfg = load_config(write_config(folder, baci_paths=["inputs/BACI_*.zip"]))
+    summary = run_nightly(cfg)
+    assert summary["status"] == "published", summary
+    return folder
+
+
+@pytest.fixture
+def published_workspace(tmp_path: Path, _published_workspace_template: Path) -> Path:
+    """`workspace` as its first nightly run leaves it: a private copy (every path in the
+    configuration is relative to its folder) of one published once per session."""
+    shutil.copytree(_published_workspace_template, tmp_path, dirs_exist_ok=True)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory, demo_archive: Path) -> dict[str, Any]:
     """One nightly run on the demo data (plain stages); read-only tests share it."""
 
@@ -110,9 +186,20 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory, demo_archive: Path) -> di
 
 
 @pytest.fixture(scope="session")
-def prefect_server():
+def prefect_server() -> Iterator[None]:
     """One Prefect test server for the whole session (only tests that run real flows)."""
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=90):
         yield
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real `prefect server start` (scheduler included) on a free port, with its own
+    home, for the session; yields its API URL. tests/test_schedule.py and
+    tests/test_workers.py share it: the harness has no scheduler and no work pools."""
+    from tests.test_schedule import prefect_server_process
+
+    with prefect_server_process(tmp_path_factory.mktemp("prefect_home")) as api_url:
+        yield api_url

@@ -1,15 +1,31 @@
 """The scale benchmark runs end to end at a tiny scale and writes its Markdown report.
 
-Not timed: the figures only have to be numbers; the real run is `python -m bench.scale`.
+Not timed (the real run is `python -m bench.scale`), but what the report says is checked
+against what the benchmark did: the flows it reports are the rows of the archive it wrote,
+and its seconds and ratios are those of the stages it recorded in its progress files.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import zipfile
+
+import pytest
 
 from bench.scale import main
 
 
+def _progress(path):
+    """Seconds of each stage recorded in a step's progress file (calls added up)."""
+    seconds = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        seconds[entry["stage"]] = seconds.get(entry["stage"], 0.0) + entry["seconds"]
+    return seconds
+
+
+@pytest.mark.slow
 def test_benchmark_writes_its_report(tmp_path):
     report = tmp_path / "BENCHMARKS.md"
     results = main(["--years", "2", "--countries", "20", "--products", "60",
@@ -63,3 +79,35 @@ def test_benchmark_writes_its_report(tmp_path):
     complexity = again["study_complexity"]
     assert {tuple(v) for v in complexity["recomputed"].values()} == {(2024,)}
     assert {tuple(v) for v in complexity["reused"].values()} == {(2023,)}
+
+    # The rows of the archive the benchmark wrote, counted in its CSVs, are the flows it
+    # generated (its archive.json), ingested and reports.
+    work = tmp_path / "work"
+    meta = json.loads((work / "archive" / "archive.json").read_text(encoding="utf-8"))
+    with zipfile.ZipFile(work / "archive" / "BACI_HS22_V202601.zip") as zf:
+        counted = [sum(1 for _ in zf.open(f"BACI_HS22_Y{year}_V202601.csv")) - 1
+                   for year in (2023, 2024)]
+    assert meta["flows"] == counted and flows == sum(counted) > 1000
+    assert f"{min(counted):,}–{max(counted):,} flows a year" in text
+
+    # Seconds and ratios: the stages the steps recorded (progress files, 3 decimals).
+    logs = work / "N2y" / "logs"
+    ingest, floor = _progress(logs / "ingest.progress.jsonl"), _progress(
+        logs / "floor_csv.progress.jsonl")
+    both = ingest["ingest"] + ingest["validation"]
+    for label, recorded in (("ingest: land + raw load (ingest_baci_archive)", ingest["ingest"]),
+                            ("validation (validate_baci_batch)", ingest["validation"]),
+                            ("**ingest + validation**", both),
+                            ("merge into core (merge_baci_batch)", ingest["merge"]),
+                            ("floor: DuckDB read_csv → table, closed", floor["csv load"])):
+        assert float(rows[label][0]) == pytest.approx(recorded, abs=0.006), label
+    ratio = float(rows["**ingest + validation**"][2].split(" ")[0])
+    # The progress files keep 3 decimals (each figure within ±0.0005 s of the one the report
+    # divided) and the report prints one decimal: the ratio lies within those bounds.
+    low = (both - 0.001) / (floor["csv load"] + 0.0005) - 0.05
+    high = (both + 0.001) / max(floor["csv load"] - 0.0005, 1e-9) + 0.05
+    assert low <= ratio <= high, (ratio, both, floor["csv load"])
+    refresh = _progress(logs / "refresh.progress.jsonl")
+    assert float(rows["**study + watch refresh (marts + study + watch)**"][0]) == pytest.approx(
+        refresh["marts"] + refresh["study"] + refresh["watch"], abs=0.006)
+

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from observatory.report.render import render_report
+from observatory.report.index_page import render_report
 from observatory.report.study_report import render_study_report
 from observatory.report.watch_report import INDEX_CHARTS, MARKET_CHARTS, render_watch_reports
 from tests.test_report import build_database

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -44,13 +45,22 @@ def _rewrite_year(archive: Path, year: int, change: Callable[[list[str]], list[s
     tmp.replace(archive)
 
 
-@pytest.fixture
-def published_small(tmp_path: Path) -> dict[str, Any]:
-    """A small workspace (two years, 30 countries) published once."""
-    archive = small_archive(tmp_path / "gen", seed=5)
-    cfg = load_config(write_small_workspace(tmp_path / "ws", archive))
+@pytest.fixture(scope="module")
+def _published_small_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small workspace (two years, 30 countries) published once, for the module."""
+    root = tmp_path_factory.mktemp("published_small")
+    archive = small_archive(root / "gen", seed=5)
+    cfg = load_config(write_small_workspace(root / "ws", archive))
     first = run_nightly(cfg)
     assert first["status"] == "published", first
+    return root / "ws"
+
+
+@pytest.fixture
+def published_small(tmp_path: Path, _published_small_template: Path) -> dict[str, Any]:
+    """A private copy of the small workspace published once."""
+    shutil.copytree(_published_small_template, tmp_path / "ws")
+    cfg = load_config(tmp_path / "ws" / "observatory.toml")
     return {"cfg": cfg, "archive": next((tmp_path / "ws" / "inputs").glob("BACI_*.zip")),
             "sha": _sha(cfg.warehouse.published)}
 
@@ -206,7 +216,7 @@ def test_a_subset_file_is_refused_and_the_published_data_stay(tmp_path: Path) ->
     # status counts the rows still in core, not those of replaced batches
     from observatory.status import status_lines
 
-    (line,) = [x for x in status_lines(cfg) if x.strip().startswith("file:comtrade:")]
+    (line,) = [x for x in status_lines(cfg) if x.strip().startswith("file:comtrade ")]
     assert "1 batch, 41 rows" in line
 
 

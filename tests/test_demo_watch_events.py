@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 from observatory.reference.countries import build_countries
-from observatory.sources.baci.settings import DEMO_MARKER
+from observatory.sources.batches import DEMO_MARKER
 from tests.conftest import DEMO_TODAY, REPO
 
 HOME = "MAR"

@@ -169,6 +169,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"baseline": baseline, "outcomes": outcomes}
 
 
+@pytest.mark.slow
 def test_the_clean_run_holds_exactly_the_archive(runs: dict[str, Any]) -> None:
     baseline = runs["baseline"]
     assert baseline["summary"]["status"] == "published"
@@ -178,6 +179,7 @@ def test_the_clean_run_holds_exactly_the_archive(runs: dict[str, Any]) -> None:
     assert baseline["second_rows"] != baseline["first_rows"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_a_killed_run_leaves_the_published_database_and_reports(
     runs: dict[str, Any], point: str,
@@ -188,6 +190,7 @@ def test_a_killed_run_leaves_the_published_database_and_reports(
     assert killed["reports"] == runs["baseline"]["reports"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_the_next_run_completes_the_work_without_duplicates(
     runs: dict[str, Any], point: str,
@@ -219,7 +222,16 @@ def test_every_documented_checkpoint_is_placed_once() -> None:
 
 
 def test_checkpoint_does_nothing_unless_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    kills: list[tuple[int, int]] = []
+    # Recorded instead of sent: the test process must live on to tell.
+    monkeypatch.setattr(faults.os, "kill", lambda pid, sig: kills.append((pid, sig)))
     monkeypatch.delenv(faults.ENV_VAR, raising=False)
-    faults.checkpoint("merged")
+    for name in faults.CHECKPOINTS:
+        faults.checkpoint(name)
+    assert kills == []
     monkeypatch.setenv(faults.ENV_VAR, "merged")
-    faults.checkpoint("landed")  # another checkpoint's name: this process lives on
+    faults.checkpoint("landed")  # another checkpoint's name
+    faults.checkpoint("merge")  # not the name: no prefix match
+    assert kills == []
+    faults.checkpoint("merged")
+    assert kills == [(os.getpid(), signal.SIGKILL)]

@@ -4,30 +4,26 @@ does not recompute the study."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from observatory import plan
 from observatory.config import load_config
-from observatory.nightly import Steps, run_nightly
+from observatory.nightly import run_nightly
 from tests.conftest import DEMO_TODAY
 
+COUNTED = ("build_marts", "refresh_study", "refresh_watch", "publish_database")
 
-def _counting_steps(calls: dict[str, int]) -> Steps:
-    base = Steps()
 
-    def counted(name: str):
-        step = getattr(base, name)
-
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            calls[name] = calls.get(name, 0) + 1
-            return step(*args, **kwargs)
-        return wrapper
-
-    return replace(base, **{name: counted(name) for name in
-                            ("build_marts", "refresh_study", "refresh_watch",
-                             "publish_database")})
+def _counting_steps(calls: dict[str, int]) -> plan.Runner:
+    """The plan's direct runner, counting the calls of the indicator and publish steps."""
+    def runner(step: str, fn: Callable[..., Any], *args: Any, label: str | None = None) -> Any:
+        if step in COUNTED:
+            calls[step] = calls.get(step, 0) + 1
+        return plan.direct(step, fn, *args, label=label)
+    return runner
 
 
 def test_quiet_nights_new_days_and_regulatory_inputs(workspace: Path) -> None:
@@ -39,18 +35,18 @@ def test_quiet_nights_new_days_and_regulatory_inputs(workspace: Path) -> None:
     month_before = DEMO_TODAY - timedelta(days=30)
 
     calls: dict[str, int] = {}
-    first = run_nightly(cfg, steps=_counting_steps(calls), as_of=month_before)
+    first = run_nightly(cfg, runner=_counting_steps(calls), as_of=month_before)
     assert first["published"] and calls == {"build_marts": 1, "refresh_study": 1,
                                             "refresh_watch": 1, "publish_database": 1}
     assert first["watch"]["alerts"]["raised"]["deadline"] == 0  # all > 21 days away
 
     calls.clear()
-    quiet = run_nightly(cfg, steps=_counting_steps(calls), as_of=month_before)
+    quiet = run_nightly(cfg, runner=_counting_steps(calls), as_of=month_before)
     assert quiet["published"] is False
     assert calls == {"refresh_watch": 1}  # the date-dependent part only, nothing published
 
     calls.clear()
-    new_day = run_nightly(cfg, steps=_counting_steps(calls), as_of=DEMO_TODAY)
+    new_day = run_nightly(cfg, runner=_counting_steps(calls), as_of=DEMO_TODAY)
     assert calls == {"refresh_watch": 1, "publish_database": 1}
     assert new_day["published"] and new_day["watch"]["alerts"]["raised"]["deadline"] >= 1
 
@@ -62,7 +58,7 @@ def test_quiet_nights_new_days_and_regulatory_inputs(workspace: Path) -> None:
     (rasff / "demo_rasff_export_2.csv").write_text(
         f"{header}\n2026.8888,{rest}\n", encoding="utf-8")
     calls.clear()
-    regulatory = run_nightly(cfg, steps=_counting_steps(calls), as_of=DEMO_TODAY)
+    regulatory = run_nightly(cfg, runner=_counting_steps(calls), as_of=DEMO_TODAY)
     assert regulatory["published"], regulatory["inputs"]
     assert calls == {"refresh_watch": 1, "publish_database": 1}
     assert "skipped" in regulatory["study"]

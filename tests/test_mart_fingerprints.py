@@ -6,8 +6,9 @@ Numbers are written with seven significant digits: DuckDB's parallel sums differ
 last bit from run to run (about 1e-16), which flips a rounded digit only when a value lies
 within that of a rounding boundary (about one value in ten billion at seven digits); a
 relative nudge of 3.3e-11 first moves exact decimal ties (19986794.925 at ten digits)
-off the boundary. Any change of a number beyond about 1e-7 of it shows. The fingerprints are compared with `tests/fixtures/mart_fingerprints.json`,
-written by the code before the change under test.
+off the boundary. Any change of a number beyond about 1e-7 of it shows. The fingerprints
+are compared with `tests/fixtures/mart_fingerprints.json`, written by the code before the
+change under test.
 
 A change meant to change numbers regenerates the file and says why in its commit:
 

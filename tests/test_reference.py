@@ -1,4 +1,5 @@
-"""Reference data: checked against the real files in ../shared/data/real where present."""
+"""Reference data: checked against the real files of ../shared/data/real (vendored in
+tests/fixtures/real/)."""
 
 from __future__ import annotations
 

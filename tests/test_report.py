@@ -13,18 +13,17 @@ import pytest
 from markupsafe import Markup
 
 from observatory.errors import WarehouseError
-from observatory.report import render as render_module
+from observatory.report import atomic as atomic_module
 from observatory.report.charts import bar_chart_svg
-from observatory.report.i18n import (
-    MESSAGES,
+from observatory.report.formatting import (
     format_datetime,
     format_decimal,
     format_integer,
     format_percent,
     format_usd,
-    translations,
 )
-from observatory.report.render import render_report
+from observatory.report.index_page import render_report
+from tests.parameter_rows import write_parameters
 
 GENERATED_AT = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
 NNBSP = "\u202f"
@@ -73,18 +72,9 @@ def build_database(path: Path, *, synthetic: bool, failures: bool, last_year: in
     con = duckdb.connect(str(path))
     for schema in ("ops", "ref", "mart"):
         con.execute(f"create schema {schema}")
-    con.execute(
-        """
-        create table ops.run_parameters (run_id varchar, home_iso3 varchar,
-            first_year integer, last_year integer, hs_revision varchar, rca_threshold double,
-            started_at timestamp)
-        """
-    )
-    con.execute(
-        "insert into ops.run_parameters values "
-        "('run-20260102-0300', 'MAR', 2023, ?, 'HS22', 1.0, '2026-01-02 03:00:00')",
-        [last_year],
-    )
+    write_parameters(con, {"run_id": "run-20260102-0300", "home_iso3": "MAR",
+                           "first_year": 2023, "last_year": last_year, "hs_revision": "HS22",
+                           "rca_threshold": 1.0, "started_at": "2026-01-02 03:00:00"})
     con.execute(
         """
         create table ops.load_ledger (batch_id varchar, source varchar, release varchar,
@@ -641,7 +631,7 @@ def test_failed_write_keeps_the_previous_page(
     def broken_replace(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(render_module.os, "replace", broken_replace)
+    monkeypatch.setattr(atomic_module.os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
         render(demo_db, tmp_path, "fr")
     assert page.read_text(encoding="utf-8") == "previous"
@@ -685,15 +675,6 @@ def test_other_formats() -> None:
     assert format_datetime(datetime(2026, 8, 15, 23, 0), "en") == "15 August 2026, 23:00"
     with pytest.raises(ValueError, match="unknown report language"):
         format_usd(1.0, "es")
-
-
-def test_every_message_exists_in_both_languages() -> None:
-    for key, texts in MESSAGES.items():
-        assert set(texts) == {"fr", "en"}, key
-        assert all(text.strip() for text in texts.values()), key
-    fr = translations("fr")
-    assert fr["method_sources"] == f"Sources{NBSP}:"
-    assert fr["demo_banner_detail"].count(f"{NNBSP};") == 1
 
 
 def test_bar_chart_escapes_text_and_draws_each_item() -> None:

@@ -23,7 +23,8 @@ import pytest
 
 from observatory.config import load_config
 from observatory.errors import ConfigError
-from observatory.schedule import deployment_specs, select_sources
+from observatory.schedule import deployment_specs
+from observatory.sources.registry import select_group as select_sources
 from tests.conftest import REPO, write_config
 
 TZ = "Africa/Casablanca"
@@ -73,7 +74,7 @@ def test_source_groups_switch_the_other_sources_off(tmp_path: Path) -> None:
 
 
 def test_deployments_carry_cron_timezone_parameters_and_a_module_entrypoint() -> None:
-    from flows.deployments import build_deployments
+    from observatory.orchestration.deployments import build_deployments
 
     cfg = load_config(REPO / "observatory.toml")
     deployments = build_deployments(cfg)
@@ -82,7 +83,7 @@ def test_deployments_carry_cron_timezone_parameters_and_a_module_entrypoint() ->
         (schedule,) = deployment.schedules
         assert (schedule.schedule.cron, schedule.schedule.timezone) == (spec.cron, TZ)
         assert deployment.parameters == spec.parameters
-        assert deployment.entrypoint == "flows.nightly.nightly"
+        assert deployment.entrypoint == "observatory.orchestration.flows.nightly"
 
 
 # ------------------------------------------------------------------ a real Prefect server
@@ -106,17 +107,10 @@ def _wait(predicate: Any, timeout: float, what: str, logs: list[Path]) -> Any:
     raise AssertionError(f"timed out after {timeout} s waiting for {what}\n{tails}")
 
 
-@pytest.fixture(scope="module")
-def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`prefect server start` (scheduler included) on a free port, with its own home."""
-    with prefect_server_process(tmp_path_factory.mktemp("prefect_home")) as api_url:
-        yield api_url
-
-
 @contextmanager
 def prefect_server_process(home: Path) -> Iterator[str]:
     """`prefect server start` on a free port with `home` as PREFECT_HOME, until the block
-    ends; yields its API URL (tests/test_workers.py starts one too)."""
+    ends; yields its API URL (the session's `prefect_api`, tests/conftest.py)."""
     import requests
 
     port = _free_port()
@@ -236,6 +230,7 @@ def _scheduled_runs(api_url: str, deployment_id: Any) -> list[Any]:
             sort=FlowRunSort.EXPECTED_START_TIME_ASC)
 
 
+@pytest.mark.slow
 @pytest.mark.flow
 def test_serve_registers_the_deployments_with_their_schedules(
     prefect_api: str, served: dict[str, Any]
@@ -251,7 +246,7 @@ def test_serve_registers_the_deployments_with_their_schedules(
         assert schedule.active and not deployment.paused
         assert deployment.parameters == {"config_path": str(served["config"]),
                                          "langs": ["fr"], "sources": sources}
-        assert deployment.entrypoint == "flows.nightly.nightly"
+        assert deployment.entrypoint == "observatory.orchestration.flows.nightly"
     # The server's scheduler creates the runs ahead, on the cron in the schedule's zone.
     now = datetime.now(UTC)
     for name, (hour, minute) in (("nightly", (2, 30)), ("trade", (1, 0))):
@@ -269,6 +264,7 @@ def test_serve_registers_the_deployments_with_their_schedules(
     assert {t.weekday() for t in local} == {served["weekday"]}
 
 
+@pytest.mark.slow
 @pytest.mark.flow
 def test_a_served_deployment_runs_the_flow_and_status_shows_the_server(
     prefect_api: str, served: dict[str, Any], receiver: Any, monkeypatch: pytest.MonkeyPatch

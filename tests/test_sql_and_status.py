@@ -73,9 +73,9 @@ def test_status_shows_runs_freshness_and_validation(
     out = capsys.readouterr().out
     run_id = demo_run["summary"]["run_id"]
     assert f"by run {run_id}" in out
-    assert "baci: release 202601, periods 2019–2024, 6 batches" in out
+    assert "baci (CEPII BACI): release 202601, periods 2019–2024, 6 batches" in out
     for source in ("eping", "rasff", "wits"):
-        assert f"  {source}: release " in out  # freshness of every regulatory source
+        assert f"  {source} (" in out  # freshness of every regulatory source
     assert "[demo data (synthetic)]" in out
     assert "trade_flows: " in out and " 0 failed" in out
     assert f"{run_id}: published" in out

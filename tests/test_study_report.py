@@ -13,12 +13,13 @@ from markupsafe import Markup
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from observatory.errors import WarehouseError
-from observatory.report import render as render_module
+from observatory.report import atomic as atomic_module
 from observatory.report import workbook as workbook_module
 from observatory.report.charts import Bubble, Point, bubble_chart_svg, scatter_svg, waterfall_svg
-from observatory.report.i18n import COLUMN_LABELS, MESSAGES, NBSP, NNBSP
+from observatory.report.formatting import NBSP, NNBSP
 from observatory.report.study_report import STUDY_REPORT_FILES, render_study_report
 from observatory.report.workbook import TABLE_SHEETS, write_study_workbook
+from tests.parameter_rows import write_parameters
 from tests.test_report import EXTERNAL, Node, parse, table_rows
 
 GENERATED_AT = datetime(2026, 2, 3, 4, 5, tzinfo=UTC)
@@ -43,6 +44,17 @@ HOME_TOTAL = sum(p[3] for p in PRODUCTS)  # 1.3e9
 WORLD_TOTAL_CAGR = 0.03
 
 
+# The run's parameters (ops.run_parameters): those of every page, then the study's.
+RUN_PARAMETERS = {"run_id": "run-2", "home_iso3": "MAR", "first_year": 2022, "last_year": 2023,
+                  "hs_revision": "HS22", "rca_threshold": 1.0,
+                  "started_at": datetime(2026, 2, 3, 4, 0)}
+STUDY_PARAMETERS = {"growth_window": 1, "cms_base_year": 2022, "cms_end_year": 2023,
+                    "horizon_years": 5, "home_growth": 0.03, "world_growth": 0.02,
+                    "demand_growth": "trend", "demand_growth_cap": 0.1, "tariff_elasticity": 1.0,
+                    "actual_years": 2}
+MARKETS = [("FRA", "priority"), ("SEN", "priority"), ("ESP", "competitor")]
+
+
 def _create(con: duckdb.DuckDBPyConnection, table: str, columns: str, rows: list[tuple]) -> None:
     con.execute(f"create table {table} ({columns})")
     if rows:
@@ -59,11 +71,6 @@ def build_study_database(path: Path, *, drop: tuple[str, ...] = ()) -> Path:
     # Rows on one or two lines, so that they read as the tables they fill.
     # fmt: off
     tables: dict[str, tuple[str, list[tuple]]] = {
-        "ops.run_parameters": (
-            "run_id varchar, home_iso3 varchar, first_year integer, last_year integer, "
-            "hs_revision varchar, rca_threshold double, started_at timestamp",
-            [("run-2", "MAR", 2022, 2023, "HS22", 1.0, datetime(2026, 2, 3, 4, 0))],
-        ),
         "ops.load_ledger": (
             "batch_id varchar, source varchar, release varchar, file_name varchar, "
             "file_sha256 varchar, rows_read bigint, rows_loaded bigint, rows_rejected bigint, "
@@ -82,18 +89,6 @@ def build_study_database(path: Path, *, drop: tuple[str, ...] = ()) -> Path:
                 ("b1", "baci_flows", "expect_column_values_to_not_be_null", "value_usd", True, 10,
                  0, None, datetime(2026, 2, 3, 4, 1))
             ],
-        ),
-        "ops.study_parameters": (
-            "study_id varchar, home_iso3 varchar, first_year integer, last_year integer, "
-            "rca_threshold double, growth_window integer, cms_base_year integer, "
-            "cms_end_year integer, horizon_years integer, home_growth double, "
-            "world_growth double, demand_growth varchar, demand_growth_cap double, "
-            "tariff_elasticity double, actual_years integer",
-            [("run-2", "MAR", 2022, 2023, 1.0, 1, 2022, 2023, 5, 0.03, 0.02, "trend", 0.1, 1.0, 2)],
-        ),
-        "ops.study_markets": (
-            "iso3 varchar, role varchar",
-            [("FRA", "priority"), ("SEN", "priority"), ("ESP", "competitor")],
         ),
         "ops.study_versions": (
             "study_id varchar, run_id varchar, refreshed_at timestamp, fingerprint varchar, "
@@ -297,6 +292,7 @@ def build_study_database(path: Path, *, drop: tuple[str, ...] = ()) -> Path:
     for table, (columns, rows) in tables.items():
         if table not in drop:
             _create(con, table, columns, rows)
+    write_parameters(con, {**RUN_PARAMETERS, **STUDY_PARAMETERS}, MARKETS)
     con.close()
     return path
 
@@ -613,12 +609,14 @@ def test_missing_and_empty_marts_give_a_no_data_sentence(tmp_path: Path) -> None
         "mart.export_potential",
         "mart.afcfta_openings",
         "mart.study_changes",
-        "ops.study_versions",
         "ops.study_vintages",
     )
     db = build_study_database(tmp_path / "p.duckdb", drop=missing)
     con = duckdb.connect(str(db))
     con.execute("delete from mart.diversification_opportunities")
+    # The first version of the study: no earlier one to compare with.
+    con.execute("delete from ops.study_versions where study_id = 'run-1'")
+    con.execute("update ops.study_versions set previous_id = null")
     con.close()
     doc = parse(read(render(db, tmp_path / "out", "en")))
     empty = [p.text() for p in doc.find("main").find_all("p", class_="no-data")]
@@ -649,8 +647,12 @@ def test_empty_changes_after_a_previous_version_say_nothing_changed(tmp_path: Pa
 
 
 def test_a_database_without_study_parameters_is_refused(tmp_path: Path) -> None:
-    db = build_study_database(tmp_path / "p.duckdb", drop=("ops.study_parameters",))
-    with pytest.raises(WarehouseError, match="ops.study_parameters is missing"):
+    # A database whose run parameters predate the study's (no such columns).
+    db = build_study_database(tmp_path / "p.duckdb")
+    con = duckdb.connect(str(db))
+    con.execute("alter table ops.run_parameters drop column growth_window")
+    con.close()
+    with pytest.raises(WarehouseError, match="ops.run_parameters lacks growth_window"):
         render(db, tmp_path / "out", "fr")
     assert not (tmp_path / "out").exists()
 
@@ -678,8 +680,8 @@ def test_failed_write_keeps_the_previous_page(
     def broken_replace(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    # The page is written by render.write_atomic, through os.replace.
-    monkeypatch.setattr(render_module.os, "replace", broken_replace)
+    # The page is written by atomic.write_atomic, through os.replace.
+    monkeypatch.setattr(atomic_module.os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
         render(study_db, tmp_path, "fr")
     assert page.read_text(encoding="utf-8") == "previous"
@@ -806,7 +808,7 @@ def test_workbook_failed_write_keeps_the_previous_file(
     def broken_replace(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(workbook_module.os, "replace", broken_replace)
+    monkeypatch.setattr(atomic_module.os, "replace", broken_replace)
     con = duckdb.connect(str(study_db), read_only=True)
     try:
         with pytest.raises(OSError, match="disk full"):
@@ -905,8 +907,3 @@ def test_waterfall_escapes_and_ends_on_the_total() -> None:
     assert len(chart.find_all("line", class_="connector")) == 2
     with pytest.raises(ValueError, match="not a finite number"):
         waterfall_svg([("a", math.inf)], title="t")
-
-
-def test_every_study_label_exists_in_both_languages() -> None:
-    for texts in (*MESSAGES.values(), *COLUMN_LABELS.values()):
-        assert set(texts) == {"fr", "en"} and all(v.strip() for v in texts.values())

@@ -11,8 +11,8 @@ import duckdb
 import pytest
 
 from observatory.errors import WarehouseError
-from observatory.report.i18n import MESSAGES, Formatter
-from observatory.report.render import render_report
+from observatory.report.formatting import Formatter
+from observatory.report.index_page import render_report
 from observatory.report.watch_report import (
     INDEX_CHARTS,
     MARKET_CHARTS,
@@ -22,6 +22,7 @@ from observatory.report.watch_report import (
     render_watch_reports,
     safe_link,
 )
+from tests.parameter_rows import update_parameters
 from tests.test_report import EXTERNAL, Node, parse, table_rows
 from tests.test_study_report import _create, build_study_database
 
@@ -111,15 +112,14 @@ def build_watch_database(path: Path, *, drop: tuple[str, ...] = ()) -> Path:
     build_study_database(path)
     con = duckdb.connect(str(path))
     con.execute("create schema core")
-    con.execute("insert into ops.study_markets values ('CHN', 'competitor')")
+    con.execute("insert into ops.run_markets values ('CHN', 'competitor')")
+    if "ops.watch_parameters" not in drop:
+        update_parameters(con, {"as_of": AS_OF, "min_value_usd": 1e6, "share_drop_pts": 2.0,
+                                "competitor_gain_pts": 2.0, "demand_contraction_pct": 15.0,
+                                "watch_top_products": 20, "deadline_days": 21,
+                                "rasff_spike_ratio": 2.0, "rasff_spike_min": 3})
     # fmt: off
     tables: dict[str, tuple[str, list[tuple]]] = {
-        "ops.watch_parameters": (
-            "run_id varchar, as_of date, min_value_usd double, share_drop_pts double, "
-            "competitor_gain_pts double, demand_contraction_pct double, top_products integer, "
-            "deadline_days integer, rasff_spike_ratio double, rasff_spike_min integer",
-            [("run-2", AS_OF, 1e6, 2.0, 2.0, 15.0, 20, 21, 2.0, 3)],
-        ),
         "mart.watch_market_shares": (
             "market_iso3 varchar, level varchar, code varchar, description varchar, "
             "period_kind varchar, period varchar, previous_period varchar, "
@@ -374,11 +374,6 @@ def test_every_table_caption_names_its_table(docs: dict[str, Node]) -> None:
             assert named and named <= known, (name, table.attrs.get("id"), source)
 
 
-def test_every_message_exists_in_both_languages() -> None:
-    for key, texts in MESSAGES.items():
-        assert set(texts) == {"fr", "en"} and all(texts.values()), key
-
-
 # --- the index -----------------------------------------------------------------------------
 
 
@@ -614,7 +609,7 @@ def test_missing_watch_tables_give_no_data_sentences(tmp_path: Path) -> None:
     db = build_watch_database(tmp_path / "bare.duckdb", drop=(*WATCH_TABLES, "core.feed_markets",
                                                              "ops.watch_parameters"))
     paths = render(db, tmp_path / "out", "en")
-    # Without the watch marts the priority markets still come from ops.study_markets.
+    # Without the watch marts the priority markets still come from ops.run_markets.
     assert [p.name for p in paths] == ["watch.en.html", "market-FRA.en.html",
                                        "market-SEN.en.html", "digest.en.html"]
     market = read(paths[1])

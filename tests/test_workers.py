@@ -1,6 +1,6 @@
 """Workers: the nightly flow's fetches fanned out to a Dask cluster, the API limits shared by
 its worker processes, and a process work pool whose worker runs a deployment, all against a
-real `prefect server start` the module starts (as tests/test_schedule.py does).
+real `prefect server start` (the session's `prefect_api`, shared with tests/test_schedule.py).
 
 The Comtrade and ePing APIs are replayed by a local threaded HTTP server in their documented
 formats (the fake Comtrade of tests/sources/test_comtrade.py, the hand-written ePing pages).
@@ -30,7 +30,7 @@ from tests.conftest import write_config
 from tests.sources.test_comtrade import FakeComtrade
 from tests.sources.test_comtrade_nightly import AVAILABILITY, PREVIEW, _availability
 from tests.sources.test_eping_nightly import SEARCH, _items
-from tests.test_schedule import _free_port, prefect_server_process
+from tests.test_schedule import _free_port
 
 EPING_KEY = "eping-test-key-not-a-secret"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -114,13 +114,6 @@ class ReplayedApis:
 
     def pids(self, path: str) -> set[int | None]:
         return {pid for p, pid in self.sent if p == path}
-
-
-@pytest.fixture(scope="module")
-def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real `prefect server start` for this module."""
-    with prefect_server_process(tmp_path_factory.mktemp("prefect_home")) as api_url:
-        yield api_url
 
 
 @pytest.fixture(scope="module")
@@ -251,6 +244,7 @@ def reference(prefect_api: str, apis: ReplayedApis, tmp_path_factory: pytest.Tem
             "data_requests": apis.data_requests}
 
 
+@pytest.mark.slow
 @pytest.mark.flow
 def test_the_thread_pool_path_fetches_in_the_flow_process_within_the_limits(
     reference: dict[str, Any],
@@ -263,6 +257,7 @@ def test_the_thread_pool_path_fetches_in_the_flow_process_within_the_limits(
     assert reference["pids"] == {os.getpid()}
 
 
+@pytest.mark.slow
 @pytest.mark.flow
 def test_fetches_fan_out_to_dask_workers_and_the_flow_loads_them(
     prefect_api: str, dask_cluster: dict[str, Any], apis: ReplayedApis,
@@ -298,6 +293,7 @@ def test_fetches_fan_out_to_dask_workers_and_the_flow_loads_them(
     assert (rate.limit, rate.slot_decay_per_second) == (1, 100.0)
 
 
+@pytest.mark.slow
 @pytest.mark.flow
 def test_one_comtrade_slot_is_shared_by_every_worker_process(
     prefect_api: str, dask_cluster: dict[str, Any], apis: ReplayedApis,
@@ -319,6 +315,7 @@ def test_one_comtrade_slot_is_shared_by_every_worker_process(
 
 # ------------------------------------------------------------------------------ work pools
 
+@pytest.mark.slow
 @pytest.mark.flow
 def test_a_process_worker_runs_a_deployment_of_the_work_pool(
     prefect_api: str, tmp_path: Path,

@@ -18,7 +18,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from observatory.sources.baci.settings import DEMO_MARKER
+from observatory.sources.batches import DEMO_MARKER
 
 FEED_NAME = "demo_market_news"
 LINK_BASE = "https://demo.observatory.invalid/news/"

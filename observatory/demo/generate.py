@@ -37,7 +37,7 @@ from observatory.demo.profiles import (
 from observatory.errors import ReferenceDataError
 from observatory.reference.countries import build_countries
 from observatory.reference.hs import build_hs_nomenclature
-from observatory.sources.baci.settings import DEMO_MARKER
+from observatory.sources.batches import DEMO_MARKER
 
 DEFAULT_MARKETS = ("ESP", "FRA", "IND", "ITA", "BRA", "USA", "DEU", "NLD", "GBR", "TUR",
                    "SEN", "CIV", "NGA", "EGY", "MRT", "KEN")

@@ -23,7 +23,7 @@ from observatory.demo.feeds import write_demo_feed
 from observatory.demo.profiles import SPECIALISATIONS
 from observatory.reference.countries import build_countries
 from observatory.reference.hs import build_hs_nomenclature
-from observatory.sources.baci.settings import DEMO_MARKER
+from observatory.sources.batches import DEMO_MARKER
 
 README = f"""Observatoire du Commerce Extérieur: embedded demo data (regulatory sources)
 {DEMO_MARKER}

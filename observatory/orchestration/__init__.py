@@ -38,7 +38,6 @@ T_co = TypeVar("T_co", covariant=True)
 
 # The APIs whose requests share limits on the Prefect server.
 LIMITED_SOURCES = ("comtrade", "eping")
-TASK_RUNNERS = ("auto", "threads", "dask")
 
 
 class Pending(Protocol[T_co]):

@@ -21,9 +21,9 @@ from prefect import serve
 from prefect.deployments.runner import EntrypointType
 from prefect.schedules import Cron
 
-from flows.nightly import nightly
 from observatory.config import Config
 from observatory.errors import ConfigError
+from observatory.orchestration.flows import nightly
 from observatory.schedule import deployment_specs
 
 if TYPE_CHECKING:
@@ -60,7 +60,8 @@ def serve_deployments(cfg: Config) -> None:
 def deploy_to_pool(cfg: Config, pool: str) -> list[str]:
     """Create the process work pool `pool` if it is missing, then register the configured
     deployments on it (updating any of the same name, served ones included); returns their
-    names. The flow is found by module (`flows.nightly.nightly`), so the worker's machine
+    names. The flow is found by module (`observatory.orchestration.flows.nightly`), so the
+    worker's machine
     needs the package installed (`make setup`), not a copy of this checkout's path."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate

@@ -1,19 +1,19 @@
 """Write the study tables to one Excel workbook, for analysts who filter and pivot them.
 
 `write_study_workbook` reads the published database (select statements only) and writes a
-README sheet (parameters, markets, data vintages, units, what each sheet holds) and one
-sheet per study table, named after its mart table. Each table sheet has a note row naming
-its source table (and saying when rows were left out), then a header row whose labels carry
-their unit ("Exportations du pays (USD)", "Part du pays (%)"), frozen and filtered, then the
-rows with number formats. Rows are streamed (openpyxl write-only mode) and the file is
+README sheet (parameters, markets, data vintages, what each sheet holds, units) and one
+sheet per study mart, declared in the catalogue (`catalogue.SHEETS`): its columns in order,
+the header of each (its unit in parentheses: "Exportations du pays (USD)"), its number
+format and the sort. A column a mart has and the catalogue does not declare still reaches
+the sheet, after the declared ones, under its own name. Each table sheet has a note row
+naming its source table (and saying when rows were left out), then the frozen and filtered
+header row, then the rows. Rows are streamed (openpyxl write-only mode) and the file is
 written to a temporary name, then moved in place: readers never see half a workbook.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,87 +29,24 @@ from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
 from observatory.errors import WarehouseError
-from observatory.report.i18n import check_language, code_label, column_label, translations
-from observatory.report.study_report import StudyTables
+from observatory.report import catalogue, parameters
+from observatory.report.atomic import save_atomic
+from observatory.report.columns import Column, Table
+from observatory.report.filenames import STUDY_WORKBOOK_FILES
+from observatory.report.formatting import check_language
+from observatory.report.published import PublishedTables
+from observatory.report.texts import translations
 
-STUDY_WORKBOOK_FILES = {"fr": "study.xlsx", "en": "study.en.xlsx"}
+__all__ = ["STUDY_WORKBOOK_FILES", "TABLE_SHEETS", "write_study_workbook"]
+
 ROW_CAP = 500_000  # per sheet: Excel's limit is 1,048,576 rows
 MARKET_SHARES_CAP = 25_000  # above this, market_product_shares keeps its last year only
 TOP_COUNTRIES = 20  # complexity_countries: the home country and the top countries by ECI
 FETCH_ROWS = 10_000
 MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
 
-USD = "#,##0"
-PERCENT = "0.00%"
-INDEX = "0.00"
-DECIMAL = "0.000"
-INTEGER = "#,##0"
-YEAR = "0"
-# Formats of the columns whose name does not say their unit; the others follow their
-# suffix (_usd, _share, _cagr, _pct, _pts, year) or their type.
-FORMATS = {
-    "rca": INDEX,
-    "home_rca": INDEX,
-    "rsca": DECIMAL,
-    "trade_balance_index": DECIMAL,
-    "market_penetration": PERCENT,
-    "home_share": PERCENT,
-    "outside_share": PERCENT,
-    "share_of_change": PERCENT,
-    "demand_growth_rate": PERCENT,
-    "feasibility_pct": PERCENT,  # percentile ranks in [0, 1], not percents
-    "desirability_pct": PERCENT,
-    "trade_complementarity": "0.0",
-    "trade_intensity": INDEX,
-    "ease_of_trade": DECIMAL,
-    "market_access_factor": DECIMAL,
-    "supply_growth_factor": DECIMAL,
-    "net_exporter_factor": DECIMAL,
-    "equivalent_number": "0.0",
-}
-# Columns holding codes that the report translates (column -> message prefix).
-CODED_COLUMNS = {
-    "quadrant": "quadrant",
-    "effect": "effect",
-    "change": "change",
-    "dimension": "dimension",
-    "market_access_term": "access",
-}
-WIDE_TEXT = {
-    "description",
-    "description_fr",
-    "detail",
-    "market_name_en",
-    "market_name_fr",
-    "importer_name_en",
-    "importer_name_fr",
-    "country_name",
-}
-
 # The table sheets, in the report's order (study_changes only when the table exists).
-TABLE_SHEETS = (
-    "product_competitiveness",
-    "market_product_shares",
-    "market_indicators",
-    "home_concentration",
-    "cms_decomposition",
-    "complexity_countries",
-    "home_product_space",
-    "diversification_opportunities",
-    "export_potential",
-    "afcfta_openings",
-    "study_changes",
-)
-SHEET_ORDER: dict[str, tuple[str, ...]] = {
-    "product_competitiveness": ("year desc", "level", "home_exports_usd desc", "code"),
-    "market_indicators": ("year desc", "home_exports_usd desc", "market_iso3"),
-    "home_concentration": ("dimension desc", "year"),
-    "cms_decomposition": ("scope", "effect"),
-    "diversification_opportunities": ("opportunity_rank", "hs6"),
-    "export_potential": ("market_iso3", "untapped_usd desc", "hs6"),
-    "afcfta_openings": ("opening_usd desc", "importer_iso3", "hs6"),
-    "study_changes": ("change", "hs6"),
-}
+TABLE_SHEETS = tuple(sheet.key for sheet in catalogue.SHEETS)
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="E9F1F7")
@@ -136,29 +73,19 @@ class SheetOutcome:
     notes: list[str]
 
 
-def number_format(column: str, type_name: str) -> str | None:
-    """The Excel number format of a column, from its name, else from its DuckDB type."""
-    if column in FORMATS:
-        return FORMATS[column]
-    if column.endswith("_usd"):
-        return USD
-    if column.endswith(("_share", "_cagr")):
-        return PERCENT
-    if column.endswith(("_pct", "_pts")):
-        return INDEX  # tariffs in percent (5.0 = 5 %), margins in points
-    if column == "year" or column.endswith("_year"):
-        return YEAR
+def type_format(type_name: str) -> str | None:
+    """The number format of a column the catalogue does not declare, from its DuckDB type."""
     if type_name in ("DOUBLE", "FLOAT", "REAL") or type_name.startswith("DECIMAL"):
-        return DECIMAL
+        return "0.000"
     if type_name in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UBIGINT"):
-        return INTEGER
+        return "#,##0"
     return None
 
 
-def column_width(column: str, header: str, type_name: str) -> float:
-    if column in WIDE_TEXT:
+def column_width(header: str, *, text: bool, wide: bool = False) -> float:
+    if wide:
         return 50
-    base = 16 if type_name != "VARCHAR" else 12
+    base = 12 if text else 16
     return min(max(base, len(header) * 0.9 + 2), 40)
 
 
@@ -236,41 +163,59 @@ def _fetch_batches(
 
 
 class StudyWorkbook:
-    """Builds the workbook: one method per table sheet that needs more than `select *`."""
+    """Builds the workbook: the sheets' queries from their declarations, and the README."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, lang: str) -> None:
         self.con = con
         self.lang = lang
         self.t = translations(lang)
-        self.tables = StudyTables(con)
-        self.params = self._parameters()
-
-    def _parameters(self) -> dict[str, Any]:
-        if not self.tables.has("ops.study_parameters"):
-            return {}
-        rows = self.tables.records("select * from ops.study_parameters limit 1")
-        return rows[0] if rows else {}
+        self.tables = PublishedTables(con, "study report")
+        self.params = parameters.study_parameters(self.tables) or {}
 
     def _home(self) -> str:
         return str(self.params.get("home_iso3") or "")
 
     # --- table sheets ------------------------------------------------------------------
 
-    def sheets(self) -> list[tuple[str, str]]:
-        """(sheet name, table) of every table sheet, in the report's order."""
-        names = [n for n in TABLE_SHEETS if n != "study_changes"]
-        if self.tables.has("mart.study_changes"):
-            names.append("study_changes")
-        return [(name, f"mart.{name}") for name in names]
+    def sheets(self) -> list[Table]:
+        """Every table sheet, in the report's order (study_changes when its table exists)."""
+        return [
+            sheet
+            for sheet in catalogue.SHEETS
+            if sheet.key != "study_changes" or self.tables.has(sheet.source)
+        ]
 
-    def query(self, name: str, table: str) -> SheetQuery:
+    def select_list(
+        self, sheet: Table, alias: str = "", derived: dict[str, str] | None = None
+    ) -> str:
+        """The declared columns the table has (and the `derived` expressions the query adds)
+        in the declared order, then the columns the catalogue does not declare."""
+        present = self.tables.columns(sheet.source)
+        declared = {c.key for c in sheet.columns}
+        items = []
+        for column in sheet.columns:
+            if column.derived:
+                if derived and column.key in derived:
+                    items.append(f"{derived[column.key]} as {column.key}")
+            elif column.key in present:
+                items.append(f'{alias}"{column.key}"')
+        items += [f'{alias}"{name}"' for name in present if name not in declared]
+        return ", ".join(items)
+
+    def query(self, sheet: Table) -> SheetQuery:
+        table = sheet.source
         total = self.tables.count(table)
         source = self.t["wb_sheet_source"].format(table=table)
-        special = getattr(self, f"_query_{name}", None)
+        special = getattr(self, f"_query_{sheet.key}", None)
         if special is not None:
-            query: SheetQuery = special(table, total, source)
+            query: SheetQuery = special(sheet, total, source)
         else:
-            query = SheetQuery(f"select * from {table}{self._order(name)}", [], total, [source])
+            query = SheetQuery(
+                f"select {self.select_list(sheet)} from {table}{self._order(sheet)}",
+                [],
+                total,
+                [source],
+            )
         if query.total > ROW_CAP:
             note = self.t["wb_capped"].format(shown=ROW_CAP, total=query.total)
             query = SheetQuery(
@@ -278,111 +223,126 @@ class StudyWorkbook:
             )
         return query
 
-    def _order(self, name: str) -> str:
+    def _order(self, sheet: Table) -> str:
         """The sheet's sort order, on the columns its table has."""
-        present = set(self.tables.columns(f"mart.{name}"))
-        keys = [key for key in SHEET_ORDER.get(name, ()) if key.split()[0] in present]
+        present = set(self.tables.columns(sheet.source))
+        keys = [key for key in sheet.order if key.split()[0] in present]
         return f" order by {', '.join(keys)}" if keys else ""
 
-    def _query_product_competitiveness(self, table: str, total: int, source: str
-                                       ) -> SheetQuery:
+    def _query_product_competitiveness(self, sheet: Table, total: int, source: str) -> SheetQuery:
         """Only the products the home country trades: the world's other codes (most rows)
         stay in the database."""
+        table = sheet.source
         where = " where home_exports_usd > 0 or home_imports_usd > 0"
         rows = int(self.tables.value(f"select count(*) from {table}{where}") or 0)
         note = self.t["wb_home_trades_only"].format(shown=rows, total=total)
-        sql = f"select * from {table}{where}{self._order('product_competitiveness')}"
+        sql = f"select {self.select_list(sheet)} from {table}{where}{self._order(sheet)}"
         return SheetQuery(sql, [], rows, [source, note])
 
-    def _query_market_product_shares(self, table: str, total: int, source: str) -> SheetQuery:
-        order = " order by market_iso3, year desc, market_imports_usd desc, hs6"
+    def _query_market_product_shares(self, sheet: Table, total: int, source: str) -> SheetQuery:
+        table, columns, order = sheet.source, self.select_list(sheet), sheet.order_by()
         if total <= MARKET_SHARES_CAP:
-            return SheetQuery(f"select * from {table}{order}", [], total, [source])
+            return SheetQuery(f"select {columns} from {table}{order}", [], total, [source])
         year = self.tables.value(f"select max(year) from {table}")
         rows = int(self.tables.value(f"select count(*) from {table} where year = ?", [year]))
         note = self.t["wb_last_year_only"].format(year=year, total=total)
-        sql = f"select * from {table} where year = ?{order}"
+        sql = f"select {columns} from {table} where year = ?{order}"
         if rows > MARKET_SHARES_CAP:
             sql += f" limit {MARKET_SHARES_CAP}"
             capped = self.t["wb_capped"].format(shown=MARKET_SHARES_CAP, total=rows)
             return SheetQuery(sql, [year], MARKET_SHARES_CAP, [source, note, capped])
         return SheetQuery(sql, [year], rows, [source, note])
 
-    def _query_complexity_countries(self, table: str, total: int, source: str) -> SheetQuery:
+    def _query_complexity_countries(self, sheet: Table, total: int, source: str) -> SheetQuery:
         names = self.tables.has("ref.countries")
         column = "name_fr" if self.lang == "fr" else "name_en"
-        name_select = f", n.{column} as country_name" if names else ""
+        derived = {"eci_rank": "r.eci_rank"}
+        if names:
+            derived["country_name"] = f"n.{column}"
         name_join = "left join ref.countries as n on n.iso3 = r.iso3" if names else ""
         sql = f"""
             with ranked as (
                 select *, rank() over (partition by year, level order by eci desc nulls last)
                     as eci_rank
-                from {table}
+                from {sheet.source}
             )
-            select r.year, r.level, r.iso3{name_select}, r.eci_rank,
-                   r.* exclude (year, level, iso3, eci_rank)
+            select {self.select_list(sheet, "r.", derived)}
             from ranked as r
             {name_join}
             where r.iso3 = ? or r.eci_rank <= ?
-            order by r.year desc, r.level desc, r.eci_rank, r.iso3
+            {sheet.order_by("r.")}
         """
         params = [self._home(), TOP_COUNTRIES]
         rows = int(self.tables.value(f"select count(*) from ({sql})", params) or 0)
         note = self.t["wb_home_and_top"].format(n=TOP_COUNTRIES)
         return SheetQuery(sql, params, rows, [source, note])
 
-    def _query_home_product_space(self, table: str, total: int, source: str) -> SheetQuery:
+    def _query_home_product_space(self, sheet: Table, total: int, source: str) -> SheetQuery:
+        table = sheet.source
         if not self.tables.has("mart.complexity_products"):
             return SheetQuery(
-                f"select * from {table} order by year desc, level desc, product_code",
+                f"select {self.select_list(sheet)} from {table}{sheet.order_by()}",
                 [],
                 total,
                 [source],
             )
         sql = f"""
-            select ps.*, cp.pci
+            select {self.select_list(sheet, "ps.", {"pci": "cp.pci"})}
             from {table} as ps
             left join mart.complexity_products as cp
               on cp.year = ps.year and cp.level = ps.level and cp.product_code = ps.product_code
-            order by ps.year desc, ps.level desc, ps.product_code
+            {sheet.order_by("ps.")}
         """
         note = self.t["wb_sheet_source"].format(table="mart.complexity_products (pci)")
         return SheetQuery(sql, [], total, [source, note])
 
-    def write_table(self, book: Workbook, name: str, table: str) -> SheetOutcome:
+    def write_table(self, book: Workbook, sheet: Table) -> SheetOutcome:
+        name, table = sheet.key, sheet.source
         writer = _SheetWriter(book, name)
-        sheet = writer.sheet
         if not self.tables.has(table):
             writer.note(self.t["wb_missing"].format(table=table))
             return SheetOutcome(name, table, 0, [self.t["wb_missing"].format(table=table)])
-        query = self.query(name, table)
-        columns, batches = _fetch_batches(self.con, query.sql, query.params)
-        headers = [column_label(column, self.lang) for column, _ in columns]
-        formats = [number_format(column, type_name) for column, type_name in columns]
-        coded = [CODED_COLUMNS.get(column) for column, _ in columns]
+        query = self.query(sheet)
+        result_columns, batches = _fetch_batches(self.con, query.sql, query.params)
+        declared = {c.key: c for c in sheet.columns}
+        columns: list[Column | None] = [declared.get(key) for key, _ in result_columns]
+        headers = [
+            self.t[c.label] if c else key
+            for c, (key, _) in zip(columns, result_columns, strict=True)
+        ]
+        formats = [
+            c.unit.excel_format if c else type_format(type_name)
+            for c, (_, type_name) in zip(columns, result_columns, strict=True)
+        ]
+        # Only coded columns need a look at each value (a workbook holds 10^5+ cells).
+        translators = [
+            c.unit.workbook_value if c and c.unit.kind == "label" else None for c in columns
+        ]
         # Write-only sheets take their layout before their first row.
-        for index, ((column, type_name), header) in enumerate(zip(columns, headers, strict=True)):
-            sheet.column_dimensions[get_column_letter(index + 1)].width = column_width(
-                column, header, type_name
+        for index, (c, (_, type_name), header) in enumerate(
+            zip(columns, result_columns, headers, strict=True)
+        ):
+            text = c.unit.textual if c else type_name == "VARCHAR"
+            writer.sheet.column_dimensions[get_column_letter(index + 1)].width = column_width(
+                header, text=text, wide=bool(c and c.wide)
             )
-        sheet.freeze_panes = "A3"
+        writer.sheet.freeze_panes = "A3"
         writer.note(" ".join(query.notes))
         writer.header(headers)
         written = 0
         for batch in batches:
             for row in batch:
-                sheet.append(
+                writer.sheet.append(
                     [
-                        writer.cell(
-                            code_label(prefix, value, self.t) if prefix and value else value,
-                            number_format,
-                        )
-                        for value, number_format, prefix in zip(row, formats, coded, strict=True)
+                        writer.cell(translate(value, self.t) if translate else value, fmt)
+                        for value, fmt, translate in zip(row, formats, translators, strict=True)
                     ]
                 )
             written += len(batch)
-        if columns:
-            sheet.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{written + 2}"
+        if result_columns:
+            writer.sheet.auto_filter.ref = (
+                f"A2:{get_column_letter(len(result_columns))}{written + 2}"
+            )
         return SheetOutcome(name, table, written, query.notes[1:])
 
     # --- README ------------------------------------------------------------------------
@@ -397,29 +357,28 @@ class StudyWorkbook:
         writer.pair(t["home_country"], self._home())
         writer.blank()
         writer.section(t["wb_parameters"])
-        writer.heading([t["wb_parameter"], t["wb_value"]])
+        writer.heading(self._labels(catalogue.README_PARAMETERS))
         for key, value in self.params.items():
             writer.pair(key, value)
         writer.blank()
-        if self.tables.has("ops.study_markets"):
+        markets = parameters.study_markets(self.tables)
+        if markets is not None:
             writer.section(t["wb_markets"])
-            writer.heading(["ISO3", t["wb_role"]])
-            for row in self.tables.records(
-                "select iso3, role from ops.study_markets order by role desc, iso3"
-            ):
-                writer.row([row["iso3"], row["role"]])
+            writer.heading(self._labels(catalogue.README_MARKETS))
+            for iso3, role in markets:
+                writer.row([iso3, role])
             writer.blank()
         writer.section(t["wb_vintages"])
         vintages = self._vintages()
         if vintages:
-            writer.heading([t["col_source"], t["col_vintage"], t["col_detail"], t["col_rows"]])
+            writer.heading(self._labels(catalogue.README_VINTAGES))
             for row in vintages:
-                writer.row([row["source"], row["vintage"], row["detail"], row["n_rows"]])
+                writer.row(list(row))
         else:
             writer.row([t["vintages_none"]])
         writer.blank()
         writer.section(t["wb_sheets"])
-        writer.heading([t["wb_sheet"], t["col_table"], t["wb_rows"], t["wb_note"]])
+        writer.heading(self._labels(catalogue.README_SHEETS))
         for outcome in outcomes:
             writer.row(
                 [outcome.sheet, outcome.table, outcome.rows, " ".join(outcome.notes) or None]
@@ -427,18 +386,23 @@ class StudyWorkbook:
         writer.blank()
         writer.row([t["wb_units"]])
 
-    def _vintages(self) -> list[dict[str, Any]]:
-        if not (self.tables.has("ops.study_vintages") and self.tables.has("ops.study_versions")):
+    def _labels(self, table: Table) -> list[str]:
+        return [self.t[c.label] for c in table.columns]
+
+    def _vintages(self) -> list[Any]:
+        """The data vintages of the latest study version."""
+        table = catalogue.README_VINTAGES
+        if not (self.tables.has(table.source) and self.tables.has("ops.study_versions")):
             return []
-        return self.tables.records(
-            """
-            select v.source, v.vintage, v.detail, v.n_rows
-            from ops.study_vintages as v
+        return self.tables.rows(
+            f"""
+            select {", ".join("v." + f for f in table.fields)}
+            from {table.source} as v
             where v.study_id = (
                 select study_id from ops.study_versions
                 order by refreshed_at desc, study_id desc limit 1
             )
-            order by v.source, v.vintage
+            {table.order_by("v.")}
             """
         )
 
@@ -506,17 +470,7 @@ def write_study_workbook(
     study = StudyWorkbook(con, lang)
     book = Workbook(write_only=True)
     readme = book.create_sheet(study.t["wb_readme"])
-    outcomes = [study.write_table(book, name, table) for name, table in study.sheets()]
+    outcomes = [study.write_table(book, sheet) for sheet in study.sheets()]
     study.write_readme(readme, outcomes, generated_at or datetime.now(UTC))
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        book.save(tmp_name)
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    save_atomic(path, book.save)
     return path

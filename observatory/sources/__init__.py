@@ -1,24 +1,13 @@
 """Data sources: one sub-package per source, each with the same shape.
 
-- `client`: reads the source (an HTTP API or files in the source's own format);
+- `client`: reads the source (an HTTP API through `observatory.sources.http`, or files in
+  the source's own format);
 - `settings`: names, URLs, file patterns, code lists;
-- `resources`: one per target table, each declaring its key and load mode (`Resource`).
+- `resources`: how the source's records become rows (normalisation, raw loads);
+- `source`: `SOURCE`, the source's declaration and stages (`observatory.sources.base.Source`:
+  ingest, validate, merge), which `observatory.sources.registry` finds.
+
+Shared by every source: `base` (what a source is), `batches` (landing, the gate and
+quarantine, merges under the partition rule), `http` (the one HTTP client), `formats`
+(file formats several sources read).
 """
-
-from __future__ import annotations
-
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Resource:
-    """A target table filled by a source, with its key and how a batch is loaded into it.
-
-    load_mode: "replace_partition" replaces the rows of the batch's partition (e.g. one source
-    year) in one transaction; "merge" upserts on the key; "append" adds rows.
-    """
-
-    table: str
-    primary_key: tuple[str, ...]
-    load_mode: str
-    partition: tuple[str, ...] = ()

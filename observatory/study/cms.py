@@ -26,9 +26,9 @@ _REST = "~rest"
 
 
 def build_cms_mart(con: duckdb.DuckDBPyConnection) -> int:
-    """Write mart.cms_decomposition from ops.study_parameters; returns its row count."""
+    """Write mart.cms_decomposition from ops.run_parameters; returns its row count."""
     (home, base, end), = con.execute(
-        "select home_iso3, cms_base_year, cms_end_year from ops.study_parameters").fetchall()
+        "select home_iso3, cms_base_year, cms_end_year from ops.run_parameters").fetchall()
     con.execute(
         """
         create or replace temp table _cms_flows as

@@ -84,11 +84,13 @@ def record_version(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any
 
 
 def _parameters(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    frame = con.execute("select * from ops.study_parameters").df()
-    params = {k: (v.item() if hasattr(v, "item") else v)
-              for k, v in frame.iloc[0].to_dict().items() if k != "study_id"}
+    """The parameters a study version records (`observatory.parameters.STUDY_PARAMETERS`)
+    and its markets."""
+    from observatory.parameters import STUDY_PARAMETERS, read
+
+    params = read(con, STUDY_PARAMETERS)
     params["markets"] = [list(r) for r in con.execute(
-        "select role, iso3 from ops.study_markets order by role, iso3").fetchall()]
+        "select role, iso3 from ops.run_markets order by role, iso3").fetchall()]
     return params
 
 
@@ -118,7 +120,7 @@ def _vintages(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, int]]
 def _snapshot(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     frame = con.execute(
         """
-        with params as (select last_year from ops.study_parameters),
+        with params as (select last_year from ops.run_parameters),
         competitiveness as (
             select c.year as reference_year, c.code as hs6, c.description, c.sector,
                    c.home_exports_usd, c.world_market_share, c.rca, c.quadrant
@@ -163,7 +165,7 @@ def _changes(con: duckdb.DuckDBPyConnection, previous_id: str | None,
             {"previous_value": "float64", "current_value": "float64"})
     return con.execute(
         """
-        with threshold as (select rca_threshold as t from ops.study_parameters),
+        with threshold as (select rca_threshold as t from ops.run_parameters),
         pairs as (
             select coalesce(c.hs6, p.hs6) as hs6,
                    coalesce(c.description, p.description) as description,

@@ -211,6 +211,12 @@ def file_record_sql_checks(batch_id: str) -> list[SqlCheck]:
     ]
 
 
+# How a tariff batch's failing rows are shown in quarantine (the WITS answers' and the
+# analysts' tariff files' alike).
+TARIFF_RECORD = ("concat_ws(' | ', r.importer_iso3, r.partner_iso3, r.regime, r.year, "
+                 "r.product_code, r.ad_valorem_pct)")
+
+
 def tariff_suite(batch_id: str) -> SuiteSpec:
     """Tariff rows: importer and partner known, a regime, a year in range, an HS code of 2,
     4 or 6 digits, a known revision, an ad valorem rate in [0, 1000] % when present; one

@@ -23,7 +23,6 @@ again and merged.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -107,19 +106,17 @@ class PartitionRefused(SourceError):
         self.report = report
 
 
-def measure(con: duckdb.DuckDBPyConnection, table: str, old_sql: str,
-            old_params: Sequence[Any], new_sql: str, new_params: Sequence[Any],
-            report: ChangeReport | None = None) -> ChangeReport:
+def measure(con: duckdb.DuckDBPyConnection, table: str, old_sql: str, new_sql: str,
+            params: dict[str, Any], report: ChangeReport | None = None) -> ChangeReport:
     """Compare the rows a batch replaces with those it brings, partition by partition.
 
-    `old_sql` and `new_sql` each select `part` (a readable partition name), `partner` (the
-    other country of the flow, or null), `key` (a hash of the row's key within its
-    partition) and `batch_id`. Keys are unique on each side (the gate checks the batch's;
-    core's follow from its loads).
+    `old_sql` and `new_sql` (named statements of `sql/core/merges/`) each select `part` (a
+    readable partition name), `partner` (the other country of the flow, or null), `key` (a
+    hash of the row's key within its partition) and `batch_id`; `params` binds their `$names`.
+    Keys are unique on each side (the gate checks the batch's; core's follow from its loads).
     """
     report = report or ChangeReport()
-    rows = con.execute(
-        f"""
+    query = f"""
         with old as ({old_sql}),
         new as ({new_sql}),
         o as (select part, count(*) as n, count(distinct partner) as p from old group by part),
@@ -129,17 +126,23 @@ def measure(con: duckdb.DuckDBPyConnection, table: str, old_sql: str,
                coalesce(n.p, 0)
         from o full join n using (part) left join m using (part)
         order by part
-        """,
-        [*old_params, *new_params],
-    ).fetchall()
+        """
+    rows = con.execute(query, _used(query, params)).fetchall()
     report.changes += [PartitionChange(table, str(part), int(before), int(after),
                                        int(kept), int(partners_before), int(partners_after))
                        for part, before, after, kept, partners_before, partners_after in rows]
-    for batch_id, n in con.execute(
-            f"select batch_id, count(*) from ({old_sql}) group by batch_id",
-            list(old_params)).fetchall():
+    by_batch = f"select batch_id, count(*) from ({old_sql}) group by batch_id"
+    for batch_id, n in con.execute(by_batch, _used(by_batch, params)).fetchall():
         report.removed_by_batch[batch_id] = report.removed_by_batch.get(batch_id, 0) + int(n)
     return report
+
+
+def _used(sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters a statement names (DuckDB refuses the others)."""
+    import re
+
+    named = set(re.findall(r"\$([a-z_][a-z0-9_]*)", sql))
+    return {k: v for k, v in params.items() if k in named}
 
 
 def enforce(report: ChangeReport, *, max_deleted_share: float, allow_deletions: bool,

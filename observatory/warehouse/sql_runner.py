@@ -1,9 +1,6 @@
-"""Apply the SQL models in `sql/`, idempotently and in a declared order.
-
-Layers run in `LAYERS` order; inside a layer, files run in file-name order (their numeric
-prefixes declare it). Every file is written to be re-run: `create ... if not exists` for
-tables that keep history (`ops`, `core`), `create or replace` for views and marts.
-One file may hold several statements.
+"""Apply the SQL models in `sql/`, idempotently, layer by layer as the plan declares them
+(`observatory.plan.SQL_LAYERS`); inside a layer, files run in file-name order (their numeric
+prefixes declare it). One file may hold several statements.
 """
 
 from __future__ import annotations
@@ -13,37 +10,32 @@ from pathlib import Path
 
 import duckdb
 
+from observatory import plan
 from observatory.errors import WarehouseError
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
-# Schemas first, then the tables every run keeps; the staging views (which read `ref`,
-# loaded from Python in between) and the marts are applied separately.
-LAYERS = ("schemas", "ops", "raw", "core")
-VIEW_LAYER = "staging"
-MART_LAYER = "marts"
-
-
-def sql_files(layer: str, sql_dir: Path = SQL_DIR) -> list[Path]:
-    folder = sql_dir / layer
-    if not folder.is_dir():
-        raise WarehouseError(f"{folder}: SQL layer folder is missing")
-    return sorted(folder.glob("*.sql"))
+SQL_DIR = plan.SQL_DIR
 
 
 def apply_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     try:
         con.execute(path.read_text(encoding="utf-8"))
     except duckdb.Error as exc:
-        raise WarehouseError(f"{path.name}: {str(exc).splitlines()[0]}") from exc
+        raise WarehouseError(f"{path.relative_to(SQL_DIR)}: {str(exc).splitlines()[0]}"
+                             ) from exc
 
 
-def apply_layers(con: duckdb.DuckDBPyConnection, layers: tuple[str, ...] = LAYERS) -> list[str]:
-    """Run every file of the given layers; returns the file names applied, in order."""
+def apply_layers(con: duckdb.DuckDBPyConnection, layers: tuple[str, ...]) -> list[str]:
+    """Run every file of the given layers (names of `plan.SQL_LAYERS`), in order; returns
+    the files applied."""
     applied: list[str] = []
-    for layer in layers:
-        for path in sql_files(layer):
+    for name in layers:
+        files = plan.layer_files(name)
+        if not files:
+            raise WarehouseError(f"sql/{plan.layer(name).folder}: SQL layer folder is empty "
+                                 "or missing")
+        for path in files:
             apply_file(con, path)
-            applied.append(f"{layer}/{path.name}")
+            applied.append(str(path.relative_to(SQL_DIR)))
     return applied
 
 

@@ -6,7 +6,7 @@ period, reference) and evidence (the row's numbers and the table it came from).
 (once: the run that first saw it); an open alert whose key is no longer a candidate is
 cleared; an open alert that is still a candidate is only marked as seen.
 
-Rules (thresholds from ops.watch_parameters; trade rules only for products the home country
+Rules (thresholds from ops.run_parameters; trade rules only for products the home country
 exported to the market for at least min_value_usd in the previous period; the latest
 annual period, and the latest rolling 12 months where monthly data are loaded):
     share_drop          the home country's share fell by more than share_drop_pts points
@@ -45,7 +45,7 @@ _LATEST = """
 
 CANDIDATES: dict[str, str] = {
     "share_drop": f"""
-        with p as (select * from ops.watch_parameters), {_LATEST}
+        with p as (select * from ops.run_parameters), {_LATEST}
         select s.market_iso3, s.code as product_code, s.period, s.period_kind,
                s.previous_period, s.description, s.home_share, s.home_share_prev,
                s.share_change_pts, s.home_exports_usd, s.home_exports_prev_usd,
@@ -57,7 +57,7 @@ CANDIDATES: dict[str, str] = {
           and s.home_exports_prev_usd >= p.min_value_usd
         """,
     "competitor_gain": f"""
-        with p as (select * from ops.watch_parameters), {_LATEST}
+        with p as (select * from ops.run_parameters), {_LATEST}
         select c.market_iso3, c.code as product_code, c.period, c.period_kind,
                c.supplier_iso3 as reference, s.description, c.share, c.share_prev,
                c.share_change_pts, c.exports_usd, c.exports_prev_usd,
@@ -72,7 +72,7 @@ CANDIDATES: dict[str, str] = {
           and s.home_exports_prev_usd >= p.min_value_usd
         """,
     "demand_contraction": """
-        with p as (select * from ops.watch_parameters),
+        with p as (select * from ops.run_parameters),
         latest as (select max(year) as year from mart.watch_demand)
         select d.market_iso3, d.code as product_code, d.year::varchar as period,
                s.description, d.imports_usd, d.imports_prev_usd, d.growth_pct,
@@ -86,7 +86,7 @@ CANDIDATES: dict[str, str] = {
           and s.home_exports_prev_usd >= p.min_value_usd
         """,
     "new_notification": f"""
-        with p as (select * from ops.watch_parameters)
+        with p as (select * from ops.run_parameters)
         select r.market_iso3, string_agg(distinct r.hs_code, ', ' order by r.hs_code)
                    as product_code,
                r.notification_id::varchar as reference, any_value(r.symbol) as symbol,
@@ -102,7 +102,7 @@ CANDIDATES: dict[str, str] = {
         group by r.market_iso3, r.notification_id
         """,
     "deadline": """
-        with p as (select * from ops.watch_parameters)
+        with p as (select * from ops.run_parameters)
         select r.market_iso3, string_agg(distinct r.hs_code, ', ' order by r.hs_code)
                    as product_code,
                r.notification_id::varchar as reference, any_value(r.symbol) as symbol,
@@ -118,7 +118,7 @@ CANDIDATES: dict[str, str] = {
         group by r.market_iso3, r.notification_id
         """,
     "rasff_spike": """
-        with p as (select * from ops.watch_parameters), home as (select home_iso3 from
+        with p as (select * from ops.run_parameters), home as (select home_iso3 from
             ops.run_parameters),
         latest as (select max(year) as year from mart.rasff_intensity)
         select null as market_iso3, r.product_group as product_code, r.year::varchar as period,

@@ -1,28 +1,7 @@
--- The study refresh's parameters (one row, rewritten by every refresh from [study],
--- [thresholds], [analysis] and [potential]) and the markets it looks at.
-create table if not exists ops.study_parameters (
-    study_id            varchar not null,
-    home_iso3           varchar not null,
-    first_year          integer not null,
-    last_year           integer not null,
-    rca_threshold       double not null,
-    growth_window       integer not null,
-    cms_base_year       integer not null,
-    cms_end_year        integer not null,
-    horizon_years       integer not null,
-    home_growth         double not null,
-    world_growth        double not null,
-    demand_growth       varchar not null,
-    demand_growth_cap   double not null,
-    tariff_elasticity   double not null,
-    actual_years        integer not null
-);
-
--- role: 'priority' (study.priority_markets) or 'competitor' (study.competitors).
-create table if not exists ops.study_markets (
-    iso3  varchar not null,
-    role  varchar not null
-);
+-- The study's parameters and markets are the run's: ops.run_parameters, ops.run_markets
+-- (050_run_parameters.sql). Warehouses created before keep no copy of their own.
+drop table if exists ops.study_parameters;
+drop table if exists ops.study_markets;
 
 -- One row per study refresh that changed something: its parameters and input vintages.
 create table if not exists ops.study_versions (
@@ -42,22 +21,4 @@ create table if not exists ops.study_vintages (
     vintage   varchar not null,
     detail    varchar,
     n_rows    bigint
-);
-
--- The home country's product-level study results of every study version (HS6, reference
--- year), kept across refreshes so `mart.study_changes` can say what changed product by
--- product. untapped_usd: summed over the priority markets; opportunity_rank: for products
--- not yet exported with comparative advantage.
-create table if not exists mart.study_history (
-    study_id            varchar not null,
-    reference_year      integer not null,
-    hs6                 varchar not null,
-    description         varchar,
-    sector              varchar,
-    home_exports_usd    double,
-    world_market_share  double,
-    rca                 double,
-    quadrant            varchar,
-    untapped_usd        double,
-    opportunity_rank    integer
 );

@@ -1,17 +1,6 @@
--- The market watch's parameters (one row, rewritten by every watch refresh from [watch]):
--- as_of is the date deadlines are counted from (the run's date).
-create table if not exists ops.watch_parameters (
-    run_id                  varchar not null,
-    as_of                   date not null,
-    min_value_usd           double not null,
-    share_drop_pts          double not null,
-    competitor_gain_pts     double not null,
-    demand_contraction_pct  double not null,
-    top_products            integer not null,
-    deadline_days           integer not null,
-    rasff_spike_ratio       double not null,
-    rasff_spike_min         integer not null
-);
+-- The watch's thresholds and date (as_of) are the run's: ops.run_parameters
+-- (050_run_parameters.sql). Warehouses created before keep no copy of their own.
+drop table if exists ops.watch_parameters;
 
 -- Alerts of the watch. One row per alert key (rule, market, product, period, reference):
 -- raised once, by the run that first saw its condition; cleared by the first run whose

@@ -121,13 +121,15 @@ def test_landing_extracts_the_member_with_its_checksum(tmp_path: Path) -> None:
 def test_staging_pads_product_codes_of_one_to_six_digits_only() -> None:
     import re
 
-    from observatory.warehouse.sql_runner import apply_file, sql_files
+    from observatory import plan
+    from observatory.warehouse.sql_runner import apply_file
 
     con = _raw_db()
     con.execute("create schema if not exists ref")
     con.execute("create table ref.countries (baci_code integer, iso3 varchar)")
     con.execute("create table ref.baci_special_codes (baci_code integer, label varchar)")
-    apply_file(con, next(p for p in sql_files("staging") if p.name == "010_stg_baci_flows.sql"))
+    apply_file(con, next(p for p in plan.layer_files("staging")
+                         if p.name == "010_stg_baci_flows.sql"))
     codes = ["1", "10121", "010121", " 870323 ", "1234567", "12a", "+12", "-1", "1.0", "",
              " ", "١٢", "９", "12 3", "000000"]
     con.executemany("insert into raw.baci_flows (batch_id, line_number, t, i, j, k, v, q) "

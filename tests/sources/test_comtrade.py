@@ -1,8 +1,9 @@
 """The Comtrade connector against a local HTTP server replaying payloads in the API's format.
 
-Real answers are read in place from `shared/data/real/comtrade-api-json/` (skipped when
-absent); the error answers and the breakdown/World payload are hand-written in the documented
-format (`tests/fixtures/comtrade/handwritten_*`). No test sleeps: `sleep` is injected.
+Real answers are the vendored copies of `shared/data/real/comtrade-api-json/`
+(`tests/fixtures/real/`); the error answers and the breakdown/World payload are hand-written
+in the documented format (`tests/fixtures/comtrade/handwritten_*`). No test sleeps: `sleep`
+is injected.
 """
 
 from __future__ import annotations

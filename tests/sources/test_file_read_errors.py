@@ -251,7 +251,8 @@ def test_reader_and_landing_raise_one_line_source_errors(tmp_path: Path, case: s
     the reader what it cannot read, each with a one-line SourceError."""
     from observatory.config import load_config
     from observatory.errors import SourceError
-    from observatory.sources.files import client, resources
+    from observatory.sources import batches
+    from observatory.sources.files import client
 
     make, config, expected = CASES[case]
     write_config(tmp_path, baci_paths=["inputs/none-*.zip"])
@@ -266,7 +267,7 @@ def test_reader_and_landing_raise_one_line_source_errors(tmp_path: Path, case: s
     signal.alarm(120)
     try:
         with pytest.raises(SourceError, match=expected) as raised:
-            resources.land(path, tmp_path / "raw")
+            batches.land(path, tmp_path / "raw")
             list(client.read_chunks(path, profile))
     finally:
         signal.alarm(0)

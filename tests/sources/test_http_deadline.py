@@ -351,12 +351,14 @@ def test_http_settings_are_read_and_checked(tmp_path: Path) -> None:
             assert "finite" in message, message
 
 
-def test_the_pipeline_passes_the_settings_to_wits_and_feeds(
+def test_the_sources_pass_the_settings_to_wits_and_feeds(
     tmp_path: Path, server: Misbehaving
 ) -> None:
     from dataclasses import replace
 
-    from observatory import pipeline
+    from observatory.sources.base import RunContext
+    from observatory.sources.feeds.source import SOURCE as FEEDS
+    from observatory.sources.wits.source import fetch_importers
 
     cfg = load_config(write_config(tmp_path))
     cfg = replace(
@@ -365,8 +367,9 @@ def test_the_pipeline_passes_the_settings_to_wits_and_feeds(
                         wits_reporters=("USA",)),
         feeds=(FeedSettings(name="news", url=f"{server.url}/trickle/feed.xml"),))
     started = time.monotonic()
-    (wits,) = pipeline.fetch_wits_tariffs(cfg, "run-1")
-    (feed,) = pipeline.ingest_feeds(cfg, "run-1")
+    run = RunContext(cfg, "run-1")
+    (wits,) = fetch_importers(run)
+    (feed,) = FEEDS.ingest(run)
     assert time.monotonic() - started < 2 * (1.0 + MARGIN)
     for outcome in (wits, feed):
         assert outcome.status == "failed" and "deadline of 1 s" in (outcome.message or "")

@@ -10,7 +10,7 @@ import pytest
 
 from observatory.config import load_config
 from observatory.nightly import run_file_ingest
-from observatory.pipeline import parse_rate
+from observatory.sources.files.source import parse_rate
 from tests.conftest import write_config
 
 PROFILE = """

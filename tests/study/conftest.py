@@ -18,15 +18,16 @@ from tests.conftest import write_config
 
 @pytest.fixture(scope="session")
 def _study_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from observatory import plan
     from observatory.warehouse import sql_runner
     from observatory.warehouse.reference_loader import load_reference
 
     path = tmp_path_factory.mktemp("study_template") / "template.duckdb"
     con = duckdb.connect(str(path))
     try:
-        sql_runner.apply_layers(con)
+        sql_runner.apply_layers(con, plan.TABLE_LAYERS)
         load_reference(con)
-        sql_runner.apply_layers(con, (sql_runner.VIEW_LAYER,))
+        sql_runner.apply_layers(con, plan.VIEW_LAYERS)
         con.execute("checkpoint")
     finally:
         con.close()
@@ -41,29 +42,20 @@ class StudyDb:
         self.path = folder / "study.duckdb"
         shutil.copy(template, self.path)
         self.con = duckdb.connect(str(self.path))
-        # The date the watch counts deadlines from (ops.watch_parameters.as_of).
+        # The date the watch counts deadlines from (ops.run_parameters.as_of).
         self.as_of = date(2026, 11, 29)
 
     def configure(self, **keys: Any) -> Any:
         """Write the configuration (committed defaults, `keys` replacing top-level keys by
-        name, e.g. home="MAR", growth_window=2) into ops.run_parameters and
-        ops.study_parameters; returns the Config."""
+        name, e.g. home="MAR", growth_window=2) into ops.run_parameters and ops.run_markets
+        with the production writer; returns the Config."""
+        from datetime import datetime
+
         from observatory.config import load_config
-        from observatory.study.refresh import write_study_parameters
+        from observatory.parameters import write_run_parameters
 
         cfg = load_config(write_config(self.folder, **keys))
-        self.con.execute("delete from ops.run_parameters")
-        self.con.execute(
-            "insert into ops.run_parameters by name select 'test' as run_id, ? as home_iso3, "
-            "? as first_year, ? as last_year, ? as hs_revision, ? as rca_threshold, "
-            "now() as started_at",
-            [cfg.study.home, cfg.study.first_year, cfg.study.last_year, cfg.study.hs_revision,
-             cfg.thresholds.rca],
-        )
-        write_study_parameters(self.con, cfg, "test")
-        from observatory.watch.refresh import write_watch_parameters
-
-        write_watch_parameters(self.con, cfg, "test", self.as_of)
+        write_run_parameters(self.con, cfg, "test", self.as_of, datetime(2026, 11, 29))
         return cfg
 
     def add_flows(self, rows: Iterable[tuple[int, str, str, str, float]],

@@ -10,7 +10,8 @@ import pytest
 
 from observatory.warehouse.sql_runner import apply_file
 
-SQL = Path("sql/study/060_afcfta_openings.sql")
+SQL = (Path(__file__).resolve().parents[2] / "sql" / "mart" / "study"
+       / "060_afcfta_openings.sql")
 A, B, C = "080510", "620342", "870323"  # oranges; cotton trousers; cars
 
 FLOWS = [

@@ -1,4 +1,4 @@
-"""mart.product_competitiveness (sql/study/010) against a hand-computed four-product world."""
+"""mart.product_competitiveness (sql/mart/study/010) against a hand-computed four-product world."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from observatory.indicators.trade_indices import (
 from observatory.warehouse.sql_runner import apply_file
 from tests.study.conftest import StudyDb
 
-SQL = Path(__file__).resolve().parents[2] / "sql" / "study" / "010_product_competitiveness.sql"
+SQL = (Path(__file__).resolve().parents[2] / "sql" / "mart" / "study"
+       / "010_product_competitiveness.sql")
 
 A, B, C, D = "080510", "080550", "080810", "620342"  # oranges, lemons, apples, trousers
 # A and B share HS4 0805; A, B, C share HS2 08 and the sector 'agrifood'; D is 62 / 6203,

@@ -9,7 +9,8 @@ import pytest
 
 from observatory.warehouse.sql_runner import apply_file
 
-SQL = Path("sql/study/070_diversification_opportunities.sql")
+SQL = (Path(__file__).resolve().parents[2] / "sql" / "mart" / "study"
+       / "070_diversification_opportunities.sql")
 A, B, C, D, E = "080510", "620342", "870323", "854140", "100199"
 HELD = "620343"  # exported with RCA (m = 1): not a candidate
 

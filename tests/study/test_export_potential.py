@@ -9,7 +9,8 @@ import pytest
 
 from observatory.warehouse.sql_runner import apply_file
 
-SQL = Path("sql/study/050_export_potential.sql")
+SQL = (Path(__file__).resolve().parents[2] / "sql" / "mart" / "study"
+       / "050_export_potential.sql")
 A, B = "080510", "620342"  # oranges (MAR a net exporter); men's cotton trousers (net importer)
 
 FLOWS = [

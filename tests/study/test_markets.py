@@ -1,5 +1,5 @@
 """mart.market_product_shares, mart.market_indicators and mart.home_concentration
-(sql/study/020-040) against a hand-computed world of three suppliers and three markets."""
+(sql/mart/study/020-040) against a hand-computed world of three suppliers and three markets."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from observatory.indicators.trade_indices import (
 from observatory.warehouse.sql_runner import apply_file
 from tests.study.conftest import StudyDb
 
-STUDY_SQL = Path(__file__).resolve().parents[2] / "sql" / "study"
+STUDY_SQL = Path(__file__).resolve().parents[2] / "sql" / "mart" / "study"
 FILES = ["010_product_competitiveness.sql", "020_market_product_shares.sql",
          "030_market_indicators.sql", "040_home_concentration.sql"]
 

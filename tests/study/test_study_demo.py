@@ -138,3 +138,17 @@ def test_study_report_and_workbook_are_published_in_both_languages(published,
     units = " ".join(str(c.value) for row in book["export_potential"].iter_rows(
         min_row=1, max_row=4) for c in row if c.value)
     assert "USD" in units
+
+
+def test_the_catalogue_declares_every_column_of_the_study_marts(published) -> None:
+    """The workbook's sheets follow the catalogue: a mart column it does not declare would
+    reach analysts under its raw name, after the others. Declare it in
+    observatory/report/catalogue/workbook.py (SHEETS) with a `wb_col_<name>` message."""
+    from observatory.report.catalogue import SHEETS
+
+    for sheet in SHEETS:
+        schema, name = sheet.source.split(".")
+        columns = [r[0] for r in published.execute(
+            "select column_name from information_schema.columns where table_schema = ? "
+            "and table_name = ? order by ordinal_position", [schema, name]).fetchall()]
+        assert [c.key for c in sheet.columns if not c.derived] == columns, sheet.key

@@ -11,7 +11,8 @@ import pytest
 
 from observatory.warehouse.sql_runner import apply_file
 
-SQL = Path(__file__).resolve().parents[2] / "sql" / "watch" / "070_rasff_intensity.sql"
+SQL = (Path(__file__).resolve().parents[2] / "sql" / "mart" / "watch_regulatory"
+       / "070_rasff_intensity.sql")
 FRUIT = "fruits and vegetables"
 
 

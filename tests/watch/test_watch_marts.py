@@ -1,6 +1,7 @@
-"""mart.watch_market_shares, mart.watch_competitors and mart.watch_demand (sql/watch/010-030)
-against a hand-computed world: home MAR, priority markets FRA and SEN, competitors ESP and
-TUR (ITA supplies FRA but is not watched; USA is not a priority market)."""
+"""mart.watch_market_shares, mart.watch_competitors and mart.watch_demand
+(sql/mart/watch_trade/010-030) against a hand-computed world: home MAR, priority markets FRA
+and SEN, competitors ESP and TUR (ITA supplies FRA but is not watched; USA is not a priority
+market)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from observatory.warehouse.sql_runner import apply_file
 from tests.study.conftest import StudyDb
 
 REPO = Path(__file__).resolve().parents[2]
-MIRROR_SQL = REPO / "sql" / "marts" / "030_mirror_reconciliation.sql"
-WATCH_SQL = sorted((REPO / "sql" / "watch").glob("*.sql"))
+MIRROR_SQL = REPO / "sql" / "mart" / "trade" / "030_mirror_reconciliation.sql"
+WATCH_SQL = [*sorted((REPO / "sql" / "mart" / "watch_trade").glob("*.sql")),
+             *sorted((REPO / "sql" / "mart" / "watch_regulatory").glob("*.sql"))]
 TRADE_MARTS = ["watch_market_shares", "watch_competitors", "watch_demand"]
 
 A, A2, APPLES, B = "080510", "080521", "080810", "620342"  # oranges, mandarins, apples, trousers

@@ -1,4 +1,4 @@
-"""mart.regulatory_exposure and mart.rasff_intensity (sql/watch/060-070): ePing
+"""mart.regulatory_exposure and mart.rasff_intensity (sql/mart/watch_regulatory/060-070): ePing
 notifications and CBAM/EUDR scopes against the home country's exports, and RASFF incidents
 per $100 million exported to the EU, hand-computed."""
 
@@ -14,7 +14,7 @@ import pytest
 from observatory.warehouse.sql_runner import apply_file
 from tests.study.conftest import StudyDb
 
-WATCH_SQL = Path(__file__).resolve().parents[2] / "sql" / "watch"
+WATCH_SQL = Path(__file__).resolve().parents[2] / "sql" / "mart" / "watch_regulatory"
 
 A, A2, B = "080510", "080521", "620342"  # oranges, mandarins, trousers
 SARDINES, COFFEE, STEEL = "160413", "090111", "720851"  # coffee: EUDR; steel: CBAM
@@ -61,7 +61,7 @@ def exposure(study_db: StudyDb) -> pd.DataFrame:
     db.configure(home="MAR", first_year=2021, last_year=2022,
                  priority_markets=["FRA", "ESP", "SEN", "USA"], competitors=["TUR"])
     # [thresholds] top_products is another key of the same name: set the watch's directly.
-    db.con.execute("update ops.watch_parameters set top_products = 2")
+    db.con.execute("update ops.run_parameters set watch_top_products = 2")
     db.add_flows([
         # FRA: 100 + 50 + 30 + 20 + 10 = 210; top two: oranges, mandarins.
         (2022, "MAR", "FRA", A, 100.0), (2022, "MAR", "FRA", A2, 50.0),

@@ -1,4 +1,4 @@
-"""mart.watch_unit_values and mart.watch_tariff_margins (sql/watch/040-050): price
+"""mart.watch_unit_values and mart.watch_tariff_margins (sql/mart/watch_trade/040-050): price
 positioning and preference margins, hand-computed."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from observatory.warehouse.sql_runner import apply_file
 from tests.study.conftest import StudyDb
 
-WATCH_SQL = Path(__file__).resolve().parents[2] / "sql" / "watch"
+WATCH_SQL = Path(__file__).resolve().parents[2] / "sql" / "mart" / "watch_trade"
 
 A, A2, B = "080510", "080521", "620342"  # oranges, mandarins, trousers
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from observatory.errors import SourceError
 from observatory.sources.baci import settings
+from observatory.sources.batches import DEMO_MARKER
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class BaciArchive:
             return False
         with zipfile.ZipFile(self.path) as zf:
             text = zf.read(member).decode("utf-8", errors="replace")
-        return settings.DEMO_MARKER in text
+        return DEMO_MARKER in text
 
     def country_codes(self) -> tuple[pd.DataFrame, list[str]]:
         """The archive's country dictionary, normalised to

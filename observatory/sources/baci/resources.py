@@ -1,4 +1,5 @@
-"""BACI resources: the yearly flow files into `raw.baci_flows`, then into `core.trade_flows`."""
+"""BACI raw loads: the yearly flow files into `raw.baci_flows` (streamed by DuckDB), the
+release's dictionaries into `raw.baci_country_codes` and `raw.baci_product_codes`."""
 
 from __future__ import annotations
 
@@ -7,19 +8,7 @@ from pathlib import Path
 import duckdb
 
 from observatory.errors import SourceError
-from observatory.sources import Resource
 from observatory.sources.baci import client, settings
-from observatory.warehouse import partitions
-from observatory.warehouse.transaction import transaction
-
-TRADE_FLOWS = Resource(
-    table="core.trade_flows",
-    primary_key=("source", "reported_by", "freq", "year", "month", "exporter_iso3",
-                 "importer_iso3", "classification", "product_code"),
-    load_mode="replace_partition",
-    partition=("source", "year"),
-)
-
 
 # The line number of rows loaded without numbering (`load_raw_flows(numbered=False)`).
 UNNUMBERED = 0
@@ -92,57 +81,6 @@ def _csv_error(exc: duckdb.Error) -> str:
         (ln for ln in lines[1:4] if not ln.startswith(("Original Line", "Possible fixes"))), ""
     )
     return f"{where}: {problem}".rstrip(": ")
-
-
-def merge_flows(
-    con: duckdb.DuckDBPyConnection, batch_id: str, release: str, hs_revision: str, year: int,
-    guard: partitions.Guard | None = None,
-) -> tuple[int, partitions.ChangeReport]:
-    """Replace the (source, year) partition of core.trade_flows with a validated batch.
-
-    Runs in one transaction: readers of the working database see the old year or the new
-    one, never a mix. Before anything is deleted, the year's rows before and after are
-    compared (`observatory.warehouse.partitions`); a batch the partition rule refuses raises
-    `PartitionRefused` and changes nothing. Returns the rows now in the partition and the
-    comparison.
-    """
-    guard = guard or partitions.Guard()
-    with transaction(con):
-        report = partitions.measure(
-            con, "core.trade_flows",
-            "select 'year ' || year as part, exporter_iso3 as partner, "
-            "hash(exporter_iso3, importer_iso3, classification, product_code) as key, batch_id "
-            "from core.trade_flows where source = ? and year = ?",
-            [settings.SOURCE, year],
-            "select 'year ' || ? as part, exporter_iso3 as partner, "
-            "hash(exporter_iso3, importer_iso3, ?::varchar, hs6) as key, batch_id "
-            "from staging.stg_baci_flows where batch_id = ?",
-            [year, hs_revision, batch_id],
-        )
-        if not report.changes:  # an empty file for a year core does not hold yet
-            report.changes.append(partitions.PartitionChange(
-                "core.trade_flows", f"year {year}", 0, 0, 0, 0, 0))
-        guard.check(report, f"BACI {year} ({release})")
-        con.execute(
-            "delete from core.trade_flows where source = ? and year = ?",
-            [settings.SOURCE, year],
-        )
-        con.execute(
-            """
-            insert into core.trade_flows by name
-            select ? as source, ? as release, batch_id, 'reconciled' as reported_by,
-                   ? as classification, 6 as hs_level, hs6 as product_code, 'A' as freq,
-                   year, null as month, exporter_iso3, importer_iso3, value_usd, quantity_t
-            from staging.stg_baci_flows
-            where batch_id = ?
-            """,
-            [settings.SOURCE, release, hs_revision, batch_id],
-        )
-        row = con.execute(
-            "select count(*) from core.trade_flows where source = ? and year = ?",
-            [settings.SOURCE, year],
-        ).fetchone()
-    return (int(row[0]) if row else 0), report
 
 
 def load_dictionaries(

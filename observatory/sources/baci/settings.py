@@ -21,5 +21,4 @@ TRADE_COLUMNS = ("t", "i", "j", "k", "v", "q")
 COLUMN_ALIASES = {"hs6": "k"}
 # BACI values are in thousands of USD.
 VALUE_MULTIPLIER_TO_USD = 1000
-# The embedded demo archive says so in its readme; everything built from it is labelled.
-DEMO_MARKER = "observatory-demo: synthetic"
+

@@ -15,19 +15,20 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-import pandas as pd
 import requests
 
 from observatory.config import HttpConfig
 from observatory.errors import ConfigError, SourceError
 from observatory.sources.comtrade import settings
+
+# Comtrade's column spellings are shared with analysts' files: observatory/sources/formats.py.
+from observatory.sources.formats import normalise_column_name, normalise_columns  # noqa: F401
 from observatory.sources.http import MASK, ApiGateway, HttpClient, Reply, json_body, one_line
 
 log = logging.getLogger(__name__)
@@ -214,43 +215,3 @@ def _envelope(path: str, reply: Reply) -> ComtradeAnswer:
 
 # ---- header drift in CSV and bulk files ------------------------------------------------------
 
-def _fold(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", str(name).lower())
-
-
-_CANONICAL: dict[str, str] = {_fold(k): v for k, v in settings.FIELD_NAMES.items()}
-_CANONICAL.update({_fold(v): v for v in settings.FIELD_NAMES.values()})
-_CANONICAL.update(settings.HEADER_ALIASES)
-
-
-def normalise_column_name(name: str) -> str:
-    """Our snake_case name for a Comtrade column, whatever its spelling.
-
-    Known fields and variants (`ReporterCode`, `reporter_code`, `PrimaryValue`, `cifValue`,
-    `CIFValue`, `isnetWgtEstimated`, the typos `Prtner2Code` and `AtlQty`) map to the names of
-    `settings.FIELD_NAMES`; an unknown name is only converted to snake_case.
-    """
-    known = _CANONICAL.get(_fold(name))
-    if known:
-        return known
-    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(name).strip())
-    return re.sub(r"[^0-9a-zA-Z]+", "_", snake).strip("_").lower()
-
-
-def normalise_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rename the columns of a CSV/bulk download to our snake_case names (a new frame).
-
-    Two columns that mean the same field (e.g. `cifValue` and `CIFValue`) raise
-    `SourceError` rather than one silently shadowing the other.
-    """
-    names = [normalise_column_name(c) for c in frame.columns]
-    seen: dict[str, str] = {}
-    for original, name in zip(frame.columns, names, strict=True):
-        if name in seen:
-            raise SourceError(
-                f"columns {seen[name]!r} and {original!r} both mean {name!r}"
-            )
-        seen[name] = str(original)
-    out = frame.copy()
-    out.columns = names
-    return out

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import re
 
+# The final-data record's fields and the header spellings of downloads are shared with
+# analysts' files (`column_style = "comtrade"`): observatory/sources/formats.py.
+from observatory.sources.formats import FIELD_NAMES, HEADER_ALIASES  # noqa: F401
+
 SOURCE = "comtrade"
 BASE_URL = "https://comtradeapi.un.org"
 API_KEY_ENV = "COMTRADE_API_KEY"
@@ -88,74 +92,3 @@ RECORD_COLUMNS: dict[str, str] = {
     "record_index": "integer",  # position in the answer's data array, from 0
 }
 
-# The 47 fields of a final-data record, as the JSON API names them, and our snake_case names
-# (units in the names: the API's values are in US dollars and kilograms).
-FIELD_NAMES: dict[str, str] = {
-    "typeCode": "type_code",
-    "freqCode": "freq",
-    "refPeriodId": "ref_period_id",
-    "refYear": "ref_year",
-    "refMonth": "ref_month",
-    "period": "period",
-    "reporterCode": "reporter_code",
-    "reporterISO": "reporter_iso",
-    "reporterDesc": "reporter_desc",
-    "flowCode": "flow_code",
-    "flowDesc": "flow_desc",
-    "partnerCode": "partner_code",
-    "partnerISO": "partner_iso",
-    "partnerDesc": "partner_desc",
-    "partner2Code": "partner2_code",
-    "partner2ISO": "partner2_iso",
-    "partner2Desc": "partner2_desc",
-    "classificationCode": "classification_code",
-    "classificationSearchCode": "classification_search_code",
-    "isOriginalClassification": "is_original_classification",
-    "cmdCode": "cmd_code",
-    "cmdDesc": "cmd_desc",
-    "aggrLevel": "aggr_level",
-    "isLeaf": "is_leaf",
-    "customsCode": "customs_code",
-    "customsDesc": "customs_desc",
-    "mosCode": "mos_code",
-    "motCode": "mot_code",
-    "motDesc": "mot_desc",
-    "qtyUnitCode": "qty_unit_code",
-    "qtyUnitAbbr": "qty_unit_abbr",
-    "qty": "qty",
-    "isQtyEstimated": "is_qty_estimated",
-    "altQtyUnitCode": "alt_qty_unit_code",
-    "altQtyUnitAbbr": "alt_qty_unit_abbr",
-    "altQty": "alt_qty",
-    "isAltQtyEstimated": "is_alt_qty_estimated",
-    "netWgt": "net_weight_kg",
-    "isNetWgtEstimated": "is_net_weight_estimated",
-    "grossWgt": "gross_weight_kg",
-    "isGrossWgtEstimated": "is_gross_weight_estimated",
-    "cifvalue": "cif_value_usd",
-    "fobvalue": "fob_value_usd",
-    "primaryValue": "primary_value_usd",
-    "legacyEstimationFlag": "legacy_estimation_flag",
-    "isReported": "is_reported",
-    "isAggregate": "is_aggregate",
-}
-
-# Header variants seen in CSV and bulk files, keyed by the name folded to lower-case letters
-# and digits (so `ReporterCode`, `reporter_code` and `Reporter Code` are one key). Typos from
-# users' column lists and comtradr's mapping table.
-HEADER_ALIASES: dict[str, str] = {
-    "prtner2code": "partner2_code",
-    "atlqty": "alt_qty",
-    "primaryvalueusd": "primary_value_usd",
-    "tradevalue": "primary_value_usd",
-    "tradevalueus": "primary_value_usd",
-    "ciftradevalueus": "cif_value_usd",
-    "fobtradevalueus": "fob_value_usd",
-    "netweightkg": "net_weight_kg",
-    "netweight": "net_weight_kg",
-    "grossweightkg": "gross_weight_kg",
-    "commoditycode": "cmd_code",
-    "tradeflowcode": "flow_code",
-    "aggregatelevel": "aggr_level",
-    "refperiod": "period",
-}

@@ -18,42 +18,18 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 
 if TYPE_CHECKING:
-    from observatory.sources.comtrade.resources import AvailabilityChange, ComtradeRequest
+    from observatory.sources.comtrade.requests import AvailabilityChange, ComtradeRequest
 
 STATUSES = ("pending", "done", "failed", "split")
 
-_DDL = """
-create schema if not exists ops;
-create table if not exists ops.comtrade_requests (
-    request_id   varchar primary key,
-    path         varchar not null,
-    url_params   varchar not null,
-    status       varchar not null,
-    rows         bigint,
-    attempted_at timestamp,
-    message      varchar,
-    parent_id    varchar,
-    seq          bigint not null,
-    planned_at   timestamp not null
-);
-create table if not exists ops.comtrade_availability (
-    type_code           varchar not null,
-    freq                varchar not null,
-    classification      varchar not null,
-    reporter_code       integer not null,
-    period              varchar not null,
-    classification_code varchar not null,
-    fingerprint         varchar not null,
-    publication_date    varchar,
-    loaded_at           timestamp not null,
-    primary key (type_code, freq, classification, reporter_code, period, classification_code)
-);
-"""
+# The ledgers' DDL: sql/ops/110_comtrade.sql (applied with the ops layer at every run).
+DDL = Path(__file__).resolve().parents[3] / "sql" / "ops" / "110_comtrade.sql"
 
 
 @dataclass(frozen=True)
@@ -68,8 +44,10 @@ class RequestRow:
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the ledgers if they do not exist (idempotent)."""
-    con.execute(_DDL)
+    """Create the ledgers if they do not exist (idempotent; a run's prepare step has done it
+    already, a connection of its own has not)."""
+    con.execute("create schema if not exists ops")
+    con.execute(DDL.read_text(encoding="utf-8"))
 
 
 def _now() -> datetime:

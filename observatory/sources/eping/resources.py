@@ -32,7 +32,7 @@ import pycountry
 
 from observatory.errors import ConfigError, SourceError
 from observatory.reference.countries import match_country_name
-from observatory.sources import Resource
+from observatory.sources.base import Resource
 from observatory.sources.eping import settings
 from observatory.sources.eping.client import EpingClient
 

@@ -22,7 +22,7 @@ from dataclasses import asdict
 import pandas as pd
 
 from observatory.config import HttpConfig
-from observatory.sources import Resource
+from observatory.sources.base import Resource
 from observatory.sources.feeds import settings
 from observatory.sources.feeds.client import FeedBatch, FeedClient, FeedItem
 from observatory.sources.feeds.settings import FeedSettings

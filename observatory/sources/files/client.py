@@ -11,7 +11,6 @@ in another format than the profile's) raises `SourceError` with one line naming 
 from __future__ import annotations
 
 import codecs
-import stat
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from observatory.errors import SourceError
+from observatory.sources.batches import check_regular_file
 from observatory.sources.files.settings import Profile
 
 CHUNK_ROWS = 200_000
@@ -26,32 +26,6 @@ CANONICAL = {"reporter_column": "reporter", "partner_column": "partner",
              "product_column": "product", "year_column": "year", "month_column": "month",
              "flow_column": "flow", "value_column": "value",
              "quantity_column": "quantity", "classification_column": "classification"}
-
-
-# What a path that is not a regular file is, by its stat type. Such paths are never opened:
-# reading a FIFO blocks until a writer comes, and /dev/zero or /dev/urandom never end.
-_NOT_REGULAR = ((stat.S_ISDIR, "is a directory"),
-                (stat.S_ISFIFO, "is a named pipe (FIFO), not a regular file"),
-                (stat.S_ISCHR, "is a character device, not a regular file"),
-                (stat.S_ISBLK, "is a block device, not a regular file"),
-                (stat.S_ISSOCK, "is a socket, not a regular file"))
-
-
-def check_regular_file(path: Path) -> None:
-    """Raise SourceError unless `path` is a regular file (symbolic links followed), saying
-    what it is instead, without opening it."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise SourceError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
-    if stat.S_ISREG(mode):
-        return
-    for is_kind, text in _NOT_REGULAR:
-        if is_kind(mode):
-            raise SourceError(f"{path}: {text}")
-    raise SourceError(f"{path}: not a regular file")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -155,7 +129,7 @@ def read_chunks(path: Path, profile: Profile) -> Iterator[tuple[pd.DataFrame, li
 def _rename(frame: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     frame.columns = [str(c).strip() for c in frame.columns]
     if profile.column_style == "comtrade":
-        from observatory.sources.comtrade.client import normalise_columns
+        from observatory.sources.formats import normalise_columns
 
         return normalise_columns(frame)
     return frame

@@ -1,62 +1,18 @@
-"""Analysts' files into `raw.file_records`, then `core.trade_flows` and `core.trade_totals`."""
+"""Analysts' files into `raw.file_records` (text, line numbers) and their code maps."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
 from pathlib import Path
 
 import duckdb
 
-from observatory.errors import SourceError
 from observatory.reference.codes import map_codes
-from observatory.sources import Resource
 from observatory.sources.files import client
 from observatory.sources.files.settings import Profile
-from observatory.warehouse.merge import replace_reported_partitions
-
-TRADE_FLOWS = Resource(
-    table="core.trade_flows",
-    primary_key=("source", "reported_by", "freq", "year", "month", "exporter_iso3",
-                 "importer_iso3", "classification", "product_code"),
-    load_mode="replace_partition",
-    partition=("source", "reporter", "flow", "freq", "year"),
-)
-TRADE_TOTALS = Resource(
-    table="core.trade_totals",
-    primary_key=("source", "reporter_iso3", "flow", "freq", "year", "month", "classification",
-                 "product_code"),
-    load_mode="replace_partition",
-    partition=("source", "reporter_iso3", "flow", "freq", "year"),
-)
 
 
 def source_name(profile: Profile) -> str:
     return f"file:{profile.name}"
-
-
-def land(path: Path, raw_dir: Path) -> tuple[Path, str]:
-    """Copy the file under raw_dir/files/<sha256 prefix>/ (streamed); returns path, sha256.
-
-    Raises SourceError naming the file when it is not a regular file (a directory, a FIFO,
-    a device: never opened) or cannot be read."""
-    client.check_regular_file(path)
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(1 << 20):
-                digest.update(chunk)
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
-    sha = digest.hexdigest()
-    dest = raw_dir / "files" / sha[:16] / path.name
-    if not dest.is_file():
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(dest.name + f".{os.getpid()}.tmp")
-        shutil.copyfile(path, tmp)
-        os.replace(tmp, dest)
-    return dest, sha
 
 
 def load_raw(con: duckdb.DuckDBPyConnection, path: Path, profile: Profile,
@@ -100,10 +56,3 @@ def load_raw(con: duckdb.DuckDBPyConnection, path: Path, profile: Profile,
         notes.append(f"{breakdown} breakdown rows (mode of transport, customs procedure or "
                      "second partner) left out: only totals are kept")
     return rows, breakdown, notes
-
-
-def merge(con: duckdb.DuckDBPyConnection, batch_id: str, source: str, release: str) -> dict[
-        str, int]:
-    """Replace the batch's partitions in core.trade_flows and core.trade_totals."""
-    return replace_reported_partitions(con, "staging.stg_file_records", batch_id, source,
-                                       release)

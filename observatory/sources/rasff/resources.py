@@ -23,7 +23,7 @@ import pandas as pd
 
 from observatory.errors import ConfigError, ReferenceDataError
 from observatory.reference.countries import known_iso3, match_country_name
-from observatory.sources import Resource
+from observatory.sources.base import Resource
 from observatory.sources.rasff import client, settings
 
 NOTIFICATIONS = Resource(table="core.rasff_notifications", primary_key=("reference",),

@@ -10,7 +10,7 @@ import pandas as pd
 
 from observatory.errors import SourceError
 from observatory.reference.codes import match_code
-from observatory.sources import Resource
+from observatory.sources.base import Resource
 from observatory.sources.wits import settings
 
 TARIFFS = Resource(

@@ -22,11 +22,11 @@
 --     declining_loser   world_demand_cagr <= world_total_cagr and home <= world demand
 --     null when home_exports_cagr is null (no window, or no home exports at either end).
 -- Sources: trade-intelligence.md B3 (1, 3, 7); Balassa (1965), The Manchester School 33(2).
--- Parameters: ops.study_parameters (home_iso3, first_year, last_year, growth_window).
+-- Parameters: ops.run_parameters (home_iso3, first_year, last_year, growth_window).
 -- Rows: every (year, level, code) with world trade that year; home exports may be 0.
 create or replace table mart.product_competitiveness as
 with params as (
-    select home_iso3, first_year, last_year, growth_window from ops.study_parameters
+    select home_iso3, first_year, last_year, growth_window from ops.run_parameters
 ),
 
 -- Not materialized: each reader filters and aggregates the flows in its own scan (a
@@ -226,9 +226,7 @@ hs_descriptions as (
 
 -- HS6 codes the nomenclature lacks keep BACI's own label (as mart.home_rca_hs6 does).
 baci_descriptions as (
-    select lpad(code, 6, '0') as code, any_value(description) as description
-    from raw.baci_product_codes
-    group by 1
+    select hs6 as code, description from staging.stg_product_labels
 ),
 
 sector_names as (

@@ -8,17 +8,17 @@
 --   suppliers           = number of exporters s with X_sjk > 0
 --   top_supplier_iso3   = the s with the largest X_sjk (ties: first ISO3 code alphabetically)
 --   top_supplier_share  = max_s X_sjk / M_jk
--- Parameters: ops.study_parameters (home_iso3, first_year, last_year); ops.study_markets
+-- Parameters: ops.run_parameters (home_iso3, first_year, last_year); ops.run_markets
 -- (role 'priority'; the home country is never its own market).
 -- Rows: every (year, priority market, HS6) the market imports (M_jk > 0).
 create or replace table mart.market_product_shares as
 with params as (
-    select home_iso3, first_year, last_year from ops.study_parameters
+    select home_iso3, first_year, last_year from ops.run_parameters
 ),
 
 markets as (
     select distinct m.iso3 as market_iso3
-    from ops.study_markets as m, params as p
+    from ops.run_markets as m, params as p
     where m.role = 'priority' and m.iso3 <> p.home_iso3
 ),
 

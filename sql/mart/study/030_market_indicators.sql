@@ -15,7 +15,7 @@
 --   export_hhi            = sum_k (X_hjk / X_hj)^2, null when X_hj = 0 (Hirschman 1945; B3.6)
 -- Reads mart.product_competitiveness (010: X_hk, X_h, W at level 'hs6') and
 -- mart.market_product_shares (020: M_jk, X_hjk of the priority markets), so it inherits their
--- parameters: ops.study_parameters (home_iso3, first_year, last_year) and ops.study_markets
+-- parameters: ops.run_parameters (home_iso3, first_year, last_year) and ops.run_markets
 -- (role 'priority'). Rows: every (year, priority market) with imports that year.
 create or replace table mart.market_indicators as
 with home_world as (

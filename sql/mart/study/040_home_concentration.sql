@@ -5,11 +5,11 @@
 --   hhi               = sum_i s_i^2        (Hirschman 1945, Herfindahl 1950; WITS; B3.6)
 --   normalized_hhi    = (hhi - 1/N) / (1 - 1/N), null when N <= 1 (UNCTAD)
 --   equivalent_number = 1 / hhi            (Adelman 1969; ITC Trade Performance Index)
--- Parameters: ops.study_parameters (home_iso3, first_year, last_year).
+-- Parameters: ops.run_parameters (home_iso3, first_year, last_year).
 -- Rows: every (year, dimension) in which the home country exports.
 create or replace table mart.home_concentration as
 with params as (
-    select home_iso3, first_year, last_year from ops.study_parameters
+    select home_iso3, first_year, last_year from ops.run_parameters
 ),
 
 home_flows as (

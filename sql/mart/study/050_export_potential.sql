@@ -43,8 +43,8 @@
 --   actual_usd            = X_ijk / years_averaged; untapped_usd = max(potential - actual, 0)
 --                           (ITC: potential minus actual exports); realised_share =
 --                           actual / potential (null when potential is 0)
--- Rows: priority markets (ops.study_markets, role 'priority', the home country excluded)
--- x products with X_ik > 0 and M_jk > 0. Parameters: ops.study_parameters (home_iso3,
+-- Rows: priority markets (ops.run_markets, role 'priority', the home country excluded)
+-- x products with X_ik > 0 and M_jk > 0. Parameters: ops.run_parameters (home_iso3,
 -- first_year, last_year, growth_window, horizon_years, home_growth, world_growth,
 -- demand_growth, demand_growth_cap, tariff_elasticity, actual_years). Flows: the reconciled
 -- annual HS6 rows of staging.stg_trade_flows_study, current USD.
@@ -54,12 +54,12 @@ with params as (
         *,
         greatest(first_year, last_year - actual_years + 1) as actual_start_year,
         greatest(first_year, last_year - growth_window)    as growth_floor_year
-    from ops.study_parameters
+    from ops.run_parameters
 ),
 
 markets as (
     select distinct m.iso3 as market_iso3
-    from ops.study_markets as m, params as p
+    from ops.run_markets as m, params as p
     where m.role = 'priority' and m.iso3 <> p.home_iso3
 ),
 
@@ -225,10 +225,6 @@ average_tariffs as (
     group by s.market_iso3, s.hs6
 ),
 
-descriptions as (
-    select hs_code as hs6, description from ref.hs_nomenclature where level = 6
-),
-
 terms as (
     select
         mp.market_iso3,
@@ -280,7 +276,7 @@ final as (
     select
         x.market_iso3,
         x.hs6,
-        coalesce(d.description, pc.description)                           as description,
+        pl.description                           as description,
         coalesce(sc.sector, 'other')                                      as sector,
         x.supply_share,
         x.net_exporter_factor,
@@ -302,13 +298,8 @@ final as (
         x.reference_year,
         x.years_averaged
     from potential as x
-    left join descriptions as d using (hs6)
+    left join staging.stg_product_labels as pl using (hs6)
     left join ref.hs_sectors as sc using (hs6)
-    left join (
-        select lpad(code, 6, '0') as hs6, any_value(description) as description
-        from raw.baci_product_codes
-        group by 1
-    ) as pc using (hs6)
 )
 
 select * from final

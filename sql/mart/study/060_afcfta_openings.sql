@@ -25,12 +25,12 @@
 -- Tariffs: core.tariffs HS6 rows with a rate, in each importer's tariff year (the latest year
 -- <= last_year with rows for that importer, else its latest year).
 -- Rows: importers j with ref.countries.afcfta_state_party, j <> i, x products k with
--- home_rca >= rca_threshold and outside_share > 0.5. Parameters: ops.study_parameters
+-- home_rca >= rca_threshold and outside_share > 0.5. Parameters: ops.run_parameters
 -- (home_iso3, first_year, last_year, rca_threshold). Flows: the reconciled annual HS6 rows of
 -- staging.stg_trade_flows_study, current USD; regions and names: ref.countries.
 create or replace table mart.afcfta_openings as
 with params as (
-    select home_iso3, first_year, last_year, rca_threshold from ops.study_parameters
+    select home_iso3, first_year, last_year, rca_threshold from ops.run_parameters
 ),
 
 -- Not materialized: each reader filters and aggregates the flows in its own scan (a
@@ -128,17 +128,13 @@ tariffs as (
      and pr.partner_iso3 = p.home_iso3
 ),
 
-descriptions as (
-    select hs_code as hs6, description from ref.hs_nomenclature where level = 6
-),
-
 final as (
     select
         o.importer_iso3,
         sp.name_en                                              as importer_name_en,
         sp.name_fr                                              as importer_name_fr,
         o.hs6,
-        coalesce(d.description, pc.description)                 as description,
+        pl.description                 as description,
         coalesce(sc.sector, 'other')                            as sector,
         o.imports_usd / n.n                                     as importer_imports_usd,
         o.from_africa_usd / n.n                                 as from_africa_usd,
@@ -161,13 +157,8 @@ final as (
     join state_parties as sp using (importer_iso3)
     join advantage_products as ap using (hs6)
     left join tariffs as t using (importer_iso3, hs6)
-    left join descriptions as d using (hs6)
+    left join staging.stg_product_labels as pl using (hs6)
     left join ref.hs_sectors as sc using (hs6)
-    left join (
-        select lpad(code, 6, '0') as hs6, any_value(description) as description
-        from raw.baci_product_codes
-        group by 1
-    ) as pc using (hs6)
 )
 
 select * from final

@@ -20,13 +20,13 @@
 --   opportunity_score     = (feasibility_pct + desirability_pct) / 2
 -- Ranking rule: opportunity_rank = 1 for the highest opportunity_score, then descending;
 -- equal scores are ordered by hs6 (ascending), so every rank is unique.
--- Parameters: ops.study_parameters (first_year, last_year, growth_window). Flows: the
+-- Parameters: ops.run_parameters (first_year, last_year, growth_window). Flows: the
 -- reconciled annual HS6 rows of staging.stg_trade_flows_study, current USD.
 create or replace table mart.diversification_opportunities as
 with params as (
     select first_year, last_year, growth_window,
            last_year - growth_window as window_start_year
-    from ops.study_parameters
+    from ops.run_parameters
 ),
 
 candidates as (
@@ -96,14 +96,10 @@ ranked as (
     left join top_importers as t using (hs6)
 ),
 
-descriptions as (
-    select hs_code as hs6, description from ref.hs_nomenclature where level = 6
-),
-
 final as (
     select
         r.hs6,
-        coalesce(d.description, pc.description)                          as description,
+        pl.description                          as description,
         coalesce(sc.sector, 'other')                                     as sector,
         r.year,
         r.rca,
@@ -121,13 +117,8 @@ final as (
         row_number() over (order by (r.feasibility_pct + r.desirability_pct) desc, r.hs6)
                                                                          as opportunity_rank
     from ranked as r
-    left join descriptions as d using (hs6)
+    left join staging.stg_product_labels as pl using (hs6)
     left join ref.hs_sectors as sc using (hs6)
-    left join (
-        select lpad(code, 6, '0') as hs6, any_value(description) as description
-        from raw.baci_product_codes
-        group by 1
-    ) as pc using (hs6)
 )
 
 select * from final

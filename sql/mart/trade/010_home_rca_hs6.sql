@@ -42,15 +42,11 @@ home_total as (
     group by year
 ),
 
-descriptions as (
-    select hs_code as hs6, description from ref.hs_nomenclature where level = 6
-),
-
 final as (
     select
         w.year,
         w.hs6,
-        coalesce(d.description, pc.description)               as description,
+        pl.description               as description,
         coalesce(s.sector, 'other')                           as sector,
         coalesce(s.sector_name_fr, 'Autres industries')       as sector_name_fr,
         coalesce(s.sector_name_en, 'Other industries')        as sector_name_en,
@@ -67,13 +63,8 @@ final as (
     join world_total as wt using (year)
     left join home_product as h using (year, hs6)
     left join home_total as ht using (year)
-    left join descriptions as d using (hs6)
+    left join staging.stg_product_labels as pl using (hs6)
     left join ref.hs_sectors as s using (hs6)
-    left join (
-        select lpad(code, 6, '0') as hs6, any_value(description) as description
-        from raw.baci_product_codes
-        group by 1
-    ) as pc using (hs6)
 )
 
 select * from final

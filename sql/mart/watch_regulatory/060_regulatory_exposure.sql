@@ -26,19 +26,19 @@
 -- zero exposure. Scope rows
 -- have no notification_id, dates, deadline or batch_id; symbol is the regulation's number
 -- and area 'CBAM' or 'EUDR'.
--- Parameters: ops.run_parameters (home_iso3, last_year); ops.study_markets (role
--- 'priority'); ops.watch_parameters (as_of, top_products, deadline_days).
+-- Parameters: ops.run_parameters (home_iso3, last_year, as_of, watch_top_products,
+-- deadline_days); ops.run_markets (role 'priority').
 -- Sources: core.notifications (is_current), core.notification_products, ref.countries,
 -- ref.hs_nomenclature, reconciled annual HS6 flows of staging.stg_trade_flows_study.
 create or replace table mart.regulatory_exposure as
 with params as (
-    select r.home_iso3, r.last_year, w.as_of, w.top_products, w.deadline_days
-    from ops.run_parameters as r, ops.watch_parameters as w
+    select home_iso3, last_year, as_of, watch_top_products as top_products, deadline_days
+    from ops.run_parameters
 ),
 
 markets as (
     select distinct m.iso3 as market_iso3, coalesce(c.eu_member, false) as eu_member
-    from ops.study_markets as m
+    from ops.run_markets as m
     cross join params as p
     left join ref.countries as c on c.iso3 = m.iso3
     where m.role = 'priority' and m.iso3 <> p.home_iso3

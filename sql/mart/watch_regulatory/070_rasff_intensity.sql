@@ -18,10 +18,10 @@
 --   prev_years_avg   = the average of notifications over the years before, from the first
 --                      year with current RASFF notifications (years without a notification
 --                      count as 0); null for that first year
--- Rows: origin (the home country and ops.study_markets role 'competitor') x product group
+-- Rows: origin (the home country and ops.run_markets role 'competitor') x product group
 -- with a notification on one of these origins x every year from the first to the last year
 -- with current RASFF notifications (0 notifications included, so intensities compare).
--- Parameters: ops.run_parameters (home_iso3, first_year, last_year); ops.study_markets.
+-- Parameters: ops.run_parameters (home_iso3, first_year, last_year); ops.run_markets.
 -- Sources: core.rasff_notifications, core.rasff_origins, core.rasff_hs, ref.countries,
 -- reconciled annual HS6 flows of staging.stg_trade_flows_study.
 create or replace table mart.rasff_intensity as
@@ -32,7 +32,7 @@ with params as (
 origins as (
     select home_iso3 as origin_iso3 from params
     union
-    select iso3 from ops.study_markets where role = 'competitor'
+    select iso3 from ops.run_markets where role = 'competitor'
 ),
 
 notifications as (

@@ -26,174 +26,12 @@
 --              rows.
 -- Rows: every (market, level, code, period) where h exports k to j in the period or in the
 -- previous one.
--- Scale: staging.stg_trade_flows_study is read once for the annual flows and once for the
--- monthly ones, filtered to the priority markets; the rows used (annual: all study years;
--- rolling12: the two windows, labelled with their period) go to the temp table
--- watch_flows, with each HS6's sector. Suppliers are aggregated only for the (period, code)
--- pairs the home country's codes need (its periods and a year either side), never all
--- exporters x all markets, into the temp table watch_level_values. Both temp tables live
--- for the connection (refresh_watch applies every file on one): 020 reads
--- watch_level_values and drops it, 030 reads watch_flows and drops it.
--- Parameters: ops.run_parameters (home_iso3, first_year, last_year); ops.study_markets
+-- Flows: staging.stg_watch_flows (the priority markets' imports, by period) and
+-- staging.stg_watch_level_values (every supplier's value for the pairs compared).
+-- Parameters: ops.run_parameters (home_iso3, first_year, last_year); ops.run_markets
 -- (role 'priority'; the home country is never its own market).
 -- Sources: mart.mirror_reconciliation, ref.hs_nomenclature, ref.hs_sectors,
--- raw.baci_product_codes (labels of HS6 codes the nomenclature lacks).
--- The flows the trade marts use (010, 020, 030), one row per flow (annual) or flow-month
--- (rolling12), with the code's sector (HS6 rows) for the level rows.
-create or replace temp table watch_flows as
-with params as (
-    select home_iso3, first_year, last_year from ops.run_parameters
-),
-
-markets as (
-    select distinct m.iso3 as market_iso3
-    from ops.study_markets as m, params as p
-    where m.role = 'priority' and m.iso3 <> p.home_iso3
-),
-
--- The priority markets' annual imports (one pass over the flows).
-annual_values as (
-    select f.year, f.importer_iso3 as market_iso3, f.exporter_iso3, f.product_code,
-           f.value_usd
-    from staging.stg_trade_flows_study as f
-    join markets as m on m.market_iso3 = f.importer_iso3
-    where f.hs_level = 6 and f.freq = 'A' and f.reported_by = 'reconciled'
-      and f.year between (select first_year from params) and (select last_year from params)
-),
-
--- Their monthly imports (one pass over the flows).
-monthly_rows as materialized (
-    select f.importer_iso3 as market_iso3, f.exporter_iso3, f.product_code, f.hs_level,
-           f.reported_by, f.year * 12 + f.month - 1 as month_index, f.value_usd
-    from staging.stg_trade_flows_study as f
-    join markets as m on m.market_iso3 = f.importer_iso3
-    where f.freq = 'M' and f.hs_level in (4, 6) and f.month between 1 and 12
-),
-
-monthly_declaration as (
-    select market_iso3,
-           arg_min(reported_by, case reported_by when 'importer' then 1
-                                                 when 'reconciled' then 2 else 3 end)
-               as reported_by
-    from monthly_rows
-    group by market_iso3
-),
-
-monthly_level as (
-    select r.market_iso3, r.reported_by, max(r.hs_level) as hs_level
-    from monthly_rows as r
-    join monthly_declaration as d using (market_iso3, reported_by)
-    group by all
-),
-
-monthly_used as materialized (
-    select r.*
-    from monthly_rows as r
-    join monthly_level as l using (market_iso3, reported_by, hs_level)
-),
-
--- The market's last month, kept only when the 24 months ending there all have data.
-monthly_windows as (
-    select u.market_iso3, any_value(e.last_index) as last_index
-    from monthly_used as u
-    join (select market_iso3, max(month_index) as last_index
-          from monthly_used group by market_iso3) as e using (market_iso3)
-    where u.month_index > e.last_index - 24
-    group by u.market_iso3
-    having count(distinct u.month_index) = 24
-),
-
-rolling_periods as (
-    select market_iso3,
-           printf('%04d-%02d', last_index // 12, last_index % 12 + 1) as period,
-           printf('%04d-%02d', (last_index - 12) // 12, (last_index - 12) % 12 + 1)
-               as previous_period,
-           last_index
-    from monthly_windows
-),
-
--- Every supplier's value by period, HS level of the data and code.
-supplier_values as (
-    select 'annual' as period_kind, cast(year as varchar) as period, market_iso3,
-           exporter_iso3, 6 as hs_level, product_code, value_usd
-    from annual_values
-    union all
-    select 'rolling12' as period_kind,
-           case when u.month_index > w.last_index - 12 then w.period
-                else w.previous_period end as period,
-           u.market_iso3, u.exporter_iso3, u.hs_level, u.product_code, u.value_usd
-    from monthly_used as u
-    join rolling_periods as w using (market_iso3)
-    where u.month_index > w.last_index - 24
-)
-
-select v.period_kind, v.period, v.market_iso3, v.exporter_iso3, v.hs_level, v.product_code,
-       case when v.hs_level = 6 then coalesce(s.sector, 'other') end as sector, v.value_usd
-from supplier_values as v
-left join ref.hs_sectors as s on s.hs6 = v.product_code;
-
--- Every supplier's value for the (period, code) pairs the home country's codes need.
-create or replace temp table watch_level_values as
-with params as (
-    select home_iso3 from ops.run_parameters
-),
-
--- The home country's rows under their three codes: hs6, hs4 and sector (HS4 data: hs4
--- only).
-level_rows as (
-    select v.period_kind, v.period, v.market_iso3, v.exporter_iso3, v.value_usd,
-           unnest([
-               {'level': 'hs6', 'code': case when v.hs_level = 6 then v.product_code end},
-               {'level': 'hs4', 'code': left(v.product_code, 4)},
-               {'level': 'sector', 'code': v.sector}
-           ], recursive := true)
-    from watch_flows as v
-    where v.exporter_iso3 = (select home_iso3 from params) and v.value_usd > 0
-),
-
-home_codes as (
-    select distinct l.period_kind, l.period, l.market_iso3, l.level, l.code
-    from level_rows as l
-    where l.code is not null
-),
-
--- The (period, code) pairs a row compares: the periods the home country supplies the code
--- in, and the periods a year before and after them ('YYYY' or 'YYYY-MM' shifted by one
--- year). Only these are aggregated over all suppliers.
-needed as materialized (
-    select distinct period_kind,
-           cast(cast(left(period, 4) as integer) + shift as varchar) || substr(period, 5)
-               as period,
-           market_iso3, level, code
-    from home_codes, (values (-1), (0), (1)) as shifts(shift)
-)
-
--- One aggregation per level (the level rows' codes, without unnesting every flow).
-select f.period_kind, f.period, f.market_iso3, 'hs6' as level, f.product_code as code,
-       f.exporter_iso3, sum(f.value_usd) as value_usd
-from watch_flows as f
-semi join (select * from needed where level = 'hs6') as n
-  on n.period_kind = f.period_kind and n.period = f.period
- and n.market_iso3 = f.market_iso3 and n.code = f.product_code
-where f.hs_level = 6
-group by all
-union all
-select f.period_kind, f.period, f.market_iso3, 'hs4' as level, left(f.product_code, 4) as code,
-       f.exporter_iso3, sum(f.value_usd) as value_usd
-from watch_flows as f
-semi join (select * from needed where level = 'hs4') as n
-  on n.period_kind = f.period_kind and n.period = f.period
- and n.market_iso3 = f.market_iso3 and n.code = left(f.product_code, 4)
-group by all
-union all
-select f.period_kind, f.period, f.market_iso3, 'sector' as level, f.sector as code,
-       f.exporter_iso3, sum(f.value_usd) as value_usd
-from watch_flows as f
-semi join (select * from needed where level = 'sector') as n
-  on n.period_kind = f.period_kind and n.period = f.period
- and n.market_iso3 = f.market_iso3 and n.code = f.sector
-group by all;
-
+-- staging.stg_product_labels (labels of HS6 codes the nomenclature lacks).
 create or replace table mart.watch_market_shares as
 with params as (
     select home_iso3 from ops.run_parameters
@@ -201,13 +39,13 @@ with params as (
 
 markets as (
     select distinct m.iso3 as market_iso3
-    from ops.study_markets as m, params as p
+    from ops.run_markets as m, params as p
     where m.role = 'priority' and m.iso3 <> p.home_iso3
 ),
 
 annual_years as (
     select distinct cast(period as integer) as year
-    from watch_flows
+    from staging.stg_watch_flows
     where period_kind = 'annual'
 ),
 
@@ -223,13 +61,13 @@ annual_periods as (
 rolling_periods as (
     select market_iso3, 'rolling12' as period_kind, max(period) as period,
            min(period) as previous_period
-    from watch_flows
+    from staging.stg_watch_flows
     where period_kind = 'rolling12'
     group by market_iso3
 ),
 
 level_values as (
-    select * from watch_level_values
+    select * from staging.stg_watch_level_values
 ),
 
 home_values as (
@@ -277,9 +115,7 @@ hs_descriptions as (
 ),
 
 baci_descriptions as (
-    select lpad(code, 6, '0') as code, any_value(description) as description
-    from raw.baci_product_codes
-    group by 1
+    select hs6 as code, description from staging.stg_product_labels
 ),
 
 sector_names as (

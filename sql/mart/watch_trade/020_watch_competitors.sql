@@ -10,18 +10,17 @@
 --                         country's share_change_pts < 0 for the same row of 010 (false when
 --                         either change is unknown)
 -- Rows: the home country, and every watched competitor that supplies k to j in the period
--- or the previous one. Competitors: ops.study_markets role 'competitor', except the market
+-- or the previous one. Competitors: ops.run_markets role 'competitor', except the market
 -- itself and the home country.
 -- Periods and flows exactly as in 010 (annual: reconciled HS6 flows; rolling12: the 12
 -- months ending at the period against the 12 before, from the freq 'M' rows, with 010's
 -- choice of one declaration and one product level per market).
--- Scale: the flows are not read again: the suppliers' values are 010's aggregates (temp
--- table watch_level_values: every supplier's value for each (period, code) pair the home
--- country's codes need, a superset of the pairs of 010's rows); ranks are counted, per
--- pair a watched supplier sells in, over the list of every supplier's value. The temp
--- table is dropped at the end. Needs 010 applied before on the same connection.
--- Parameters: ops.run_parameters (home_iso3), ops.study_markets. Sources:
--- mart.watch_market_shares, watch_level_values (010).
+-- Scale: the suppliers' values are staging.stg_watch_level_values (every supplier's value
+-- for each (period, code) pair the home country's codes need, a superset of the pairs of
+-- 010's rows); ranks are counted, per pair a watched supplier sells in, over the list of
+-- every supplier's value.
+-- Parameters: ops.run_parameters (home_iso3), ops.run_markets. Sources:
+-- mart.watch_market_shares, staging.stg_watch_level_values.
 create or replace table mart.watch_competitors as
 with params as (
     select home_iso3 from ops.run_parameters
@@ -35,7 +34,7 @@ watched as (
 
 competitors as (
     select distinct m.iso3 as supplier_iso3
-    from ops.study_markets as m, params as p
+    from ops.run_markets as m, params as p
     where m.role = 'competitor' and m.iso3 <> p.home_iso3
 ),
 
@@ -44,7 +43,7 @@ competitors as (
 level_values as (
     select l.period_kind, l.period, l.market_iso3, l.level, l.code, l.exporter_iso3,
            l.value_usd as exports_usd
-    from watch_level_values as l
+    from staging.stg_watch_level_values as l
 ),
 
 watched_values as (
@@ -122,4 +121,3 @@ select * from final
 order by market_iso3, period_kind, period, level, code, role desc, exports_usd desc,
          supplier_iso3;
 
-drop table if exists watch_level_values;

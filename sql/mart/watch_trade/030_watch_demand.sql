@@ -6,17 +6,13 @@
 --                     t - n < first_year (not enough years) or either value <= 0 (as the
 --                     CAGRs of mart.product_competitiveness)
 -- Levels as in 010 (hs6, hs4 = left(hs6, 4), sector = ref.hs_sectors.sector or 'other').
--- Parameters: ops.run_parameters (first_year); ops.study_parameters (growth_window; without
--- a study refresh the rows are kept and trend_cagr_pct is null).
+-- Parameters: ops.run_parameters (first_year, growth_window).
 -- Sources: mart.watch_market_shares (M_t, M_{t-1}); M_{t-n} from the reconciled annual HS6
--- flows of staging.stg_trade_flows_study into the markets concerned, as 010 kept them in the
--- temp table watch_flows (with each HS6's sector; dropped at the end). Needs 010 applied
--- before on the same connection.
+-- flows into the markets concerned (staging.stg_watch_flows, with each HS6's sector).
 create or replace table mart.watch_demand as
 with params as (
-    select r.first_year, s.growth_window
-    from ops.run_parameters as r
-    left join ops.study_parameters as s on true
+    select first_year, growth_window
+    from ops.run_parameters
 ),
 
 watched as (
@@ -45,7 +41,7 @@ start_levels as (
                {'level': 'hs4', 'code': left(f.product_code, 4)},
                {'level': 'sector', 'code': f.sector}
            ], recursive := true)
-    from watch_flows as f
+    from staging.stg_watch_flows as f
     join markets as m on m.market_iso3 = f.market_iso3
     where f.period_kind = 'annual'
       and f.period in (select cast(year as varchar) from start_years)
@@ -83,4 +79,3 @@ final as (
 select * from final
 order by market_iso3, year, level, code;
 
-drop table if exists watch_flows;

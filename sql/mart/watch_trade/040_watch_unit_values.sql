@@ -9,10 +9,10 @@
 -- every unit value divides a value by its own tons (BACI leaves some quantities empty).
 -- Rows: (market, HS6) the home country exports to j in the last year with a known
 -- quantity: one 'home' row, one 'competitor' row per watched competitor that supplies the
--- HS6 with a known quantity (ops.study_markets role 'competitor', except the market and the
+-- HS6 with a known quantity (ops.run_markets role 'competitor', except the market and the
 -- home country), and one 'market' row whose supplier_iso3 is 'W00' (all suppliers, the
 -- repository's code for "World" partners).
--- Parameters: ops.run_parameters (home_iso3, last_year); ops.study_markets.
+-- Parameters: ops.run_parameters (home_iso3, last_year); ops.run_markets.
 -- Flows: reconciled annual HS6 rows of staging.stg_trade_flows_study (quantity in metric
 -- tons), current USD.
 create or replace table mart.watch_unit_values as
@@ -22,13 +22,13 @@ with params as (
 
 markets as (
     select distinct m.iso3 as market_iso3
-    from ops.study_markets as m, params as p
+    from ops.run_markets as m, params as p
     where m.role = 'priority' and m.iso3 <> p.home_iso3
 ),
 
 competitors as (
     select distinct m.iso3 as supplier_iso3
-    from ops.study_markets as m, params as p
+    from ops.run_markets as m, params as p
     where m.role = 'competitor' and m.iso3 <> p.home_iso3
 ),
 

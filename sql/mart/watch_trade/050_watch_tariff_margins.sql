@@ -10,10 +10,10 @@
 --   margin_pts = competitor_tariff_pct - home_tariff_pct (positive: the home country pays
 --   less, a preference margin in its favour)
 -- Rows: markets with tariffs loaded x HS6 the home country exports there in the last study
--- year and that have a tariff row in the tariff year x watched competitors (ops.study_markets
+-- year and that have a tariff row in the tariff year x watched competitors (ops.run_markets
 -- role 'competitor', except the market and the home country); when no competitor remains,
 -- one row with competitor_iso3 null keeps the home country's rate.
--- Parameters: ops.run_parameters (home_iso3, last_year); ops.study_markets.
+-- Parameters: ops.run_parameters (home_iso3, last_year); ops.run_markets.
 -- Sources: core.tariffs; reconciled annual HS6 flows of staging.stg_trade_flows_study.
 create or replace table mart.watch_tariff_margins as
 with params as (
@@ -22,13 +22,13 @@ with params as (
 
 markets as (
     select distinct m.iso3 as market_iso3
-    from ops.study_markets as m, params as p
+    from ops.run_markets as m, params as p
     where m.role = 'priority' and m.iso3 <> p.home_iso3
 ),
 
 competitors as (
     select distinct m.iso3 as competitor_iso3
-    from ops.study_markets as m, params as p
+    from ops.run_markets as m, params as p
     where m.role = 'competitor' and m.iso3 <> p.home_iso3
 ),
 
