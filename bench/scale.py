@@ -61,6 +61,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+OTHER_BENCHMARKS = "<!-- other benchmarks -->"
 REPO = Path(__file__).resolve().parents[1]
 FULL_FLOWS = 10_000_000  # flows a year at 225 countries x 5,300 HS6 (CEPII BACI)
 LAST_YEAR = 2024
@@ -1471,6 +1472,11 @@ def main(argv: list[str] | None = None) -> list[YearsResult]:
                     time.perf_counter() - clock, args.in_process)
     print("\n" + text, flush=True)
     if args.write_benchmarks:
+        # Sections other benchmarks write (bench.comext) follow a marker and are kept.
+        if args.write_benchmarks.exists():
+            previous = args.write_benchmarks.read_text(encoding="utf-8")
+            if OTHER_BENCHMARKS in previous:
+                text = text.rstrip("\n") + "\n\n" + previous[previous.index(OTHER_BENCHMARKS):]
         args.write_benchmarks.write_text(text, encoding="utf-8")
         log(f"written: {args.write_benchmarks}")
     return results

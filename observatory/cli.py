@@ -30,6 +30,12 @@ COMMANDS_HELP = {
                 "and render the reports again",
     "recover": "replace a damaged working database with a verified copy of the published "
                "database (or of run RUN_ID's snapshot); the damaged file is moved aside",
+    "tables": "list the published tables and views with their description and row count "
+              "(read-only)",
+    "describe": "the columns of one published table or view: name, type, description "
+                "(read-only)",
+    "fiche": "write the adviser's fiche of one exporter (confidential) into "
+             "[fabric] restricted_output; prints its path only",
 }
 
 
@@ -107,6 +113,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="from_run", metavar="RUN_ID",
                    help="copy that run's database: the published one or a snapshot "
                         "(default: the published database)")
+
+    p = sub.add_parser("tables", help=COMMANDS_HELP["tables"],
+                       description=COMMANDS_HELP["tables"])
+    p.add_argument("pattern", nargs="?", help="only the names matching this glob, e.g. "
+                                              "'mart.watch_*' (case-insensitive)")
+    p = sub.add_parser("describe", help=COMMANDS_HELP["describe"],
+                       description=COMMANDS_HELP["describe"])
+    p.add_argument("table", help="schema.table (or a table name found in one schema only)")
+    p = sub.add_parser("fiche", help=COMMANDS_HELP["fiche"], description=COMMANDS_HELP["fiche"])
+    p.add_argument("exporter_id", help="the exporter's identifier ([fabric] id_format)")
+    p.add_argument("--lang", choices=("fr", "en"), default=None)
     return parser
 
 
@@ -149,7 +166,7 @@ def error_line(exc: BaseException) -> str:
     from observatory.text import one_line
 
     if isinstance(exc, ObservatoryError):
-        return one_line(str(exc))
+        return one_line(f"{exc}{_hint(str(exc))}")
     if isinstance(exc, duckdb.Error):
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         hint = _hint(first)
@@ -175,12 +192,23 @@ def _dispatch(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     if args.command == "sql":
         return _sql(args, cfg)
+    if args.command == "fiche":
+        from observatory.fabric.fiche import write_fiche
+
+        print(write_fiche(cfg, args.exporter_id, args.lang or cfg.report.language))
+        return 0
     if args.command == "report":
         from observatory.stages.publication import render_published_reports
 
         langs = tuple(dict.fromkeys(args.lang)) if args.lang else (cfg.report.language,)
-        for path in render_published_reports(cfg, langs, markets=args.market):
-            print(f"Report: {path}")
+        from observatory.report.filenames import is_product_file
+
+        paths = render_published_reports(cfg, langs, markets=args.market)
+        for path in paths:
+            if not is_product_file(path.name):
+                print(f"Report: {path}")
+        if fiches := sum(1 for path in paths if is_product_file(path.name)):
+            print(f"Product fiches: {fiches} (product-<code>.html)")
         return 0
     if args.command == "serve":
         return _serve(cfg)
@@ -210,18 +238,53 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         from observatory.demo.generate import generate_demo
         from observatory.demo.regulatory import generate_regulatory_demo
+        from observatory.demo.sources import write_source_demos
 
+        today = datetime.now(UTC).date()
         archive = generate_demo(cfg.demo.dir, seed=cfg.demo.seed,
                                 years=cfg.study.years, home_iso3=cfg.study.home)
-        regulatory = generate_regulatory_demo(cfg.demo.dir, today=datetime.now(UTC).date(),
+        regulatory = generate_regulatory_demo(cfg.demo.dir, today=today,
                                               seed=cfg.demo.seed, home_iso3=cfg.study.home)
+        others = write_source_demos(cfg.demo.dir, home=cfg.study.home, years=cfg.study.years,
+                                    markets=cfg.study.priority_markets, today=today,
+                                    seed=cfg.demo.seed)
         print(f"demo data (synthetic) written: {archive}, "
-              + ", ".join(str(p) for p in regulatory.values()))
+              + ", ".join(str(p) for p in [*regulatory.values(), *others]))
     if args.command == "rollback":
         return _rollback(args, cfg)
     if args.command == "recover":
         return _recover(args, cfg)
+    if args.command in ("tables", "describe"):
+        return _dictionary(args, cfg)
     return _nightly(args, cfg)
+
+
+def _dictionary(args: argparse.Namespace, cfg: object) -> int:
+    """`observatory tables [PATTERN]` and `observatory describe TABLE`, on the published
+    database opened read-only."""
+    from observatory.config import Config
+    from observatory.errors import WarehouseError
+    from observatory.warehouse import db, descriptions, publish
+
+    assert isinstance(cfg, Config)
+    publish.refuse_damaged(cfg.warehouse.published)
+    con = db.open_published(cfg.warehouse.published)
+    try:
+        if args.command == "tables":
+            rows = descriptions.list_tables(con, args.pattern)
+            if not rows:
+                raise WarehouseError(f"{args.pattern}: no published table matches")
+            print(descriptions.format_rows(("table", "kind", "rows", "description"), rows))
+            return 0
+        try:
+            rel, text, columns = descriptions.describe_table(con, args.table)
+        except LookupError as exc:
+            raise WarehouseError(str(exc)) from exc
+        print(f"{rel.qualified} ({rel.kind}): {text}")
+        print(descriptions.format_rows(("column", "type", "description"), columns))
+        return 0
+    finally:
+        con.close()
 
 
 def _sql(args: argparse.Namespace, cfg: object) -> int:
@@ -280,6 +343,8 @@ def _nightly(args: argparse.Namespace, cfg: object) -> int:
 
     assert isinstance(cfg, Config)
     langs = tuple(dict.fromkeys(args.lang)) if args.lang else None
+    if langs is None and args.command == "demo":
+        langs = ("fr", "en")  # the demo shows both languages, each page linking the other
     what = (args.command,) if args.command in ("study", "watch") else None
     from observatory.config import allowing_deletions
     from observatory.nightly import new_run_id

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from observatory.classification import HS_REVISIONS
 from observatory.errors import ConfigError
 
 ENV_VAR = "OBSERVATORY_CONFIG"
 DEFAULT_FILE = "observatory.toml"
-HS_REVISIONS = ("HS92", "HS96", "HS02", "HS07", "HS12", "HS17", "HS22")
 LANGUAGES = ("fr", "en")
 # Where the Prefect flow runs its network fetches (`[orchestration] task_runner`).
 TASK_RUNNERS = ("auto", "threads", "dask")
@@ -69,10 +69,38 @@ class ComtradeSourceConfig:
 
 
 @dataclass(frozen=True)
+class ComextSourceConfig:
+    """Eurostat Comext (observatory/sources/comext): the dissemination API's query (countries
+    as ISO3 codes, `WORLD` for all partners), saved answers and bulk files."""
+
+    enabled: bool = False
+    base_url: str = ("https://ec.europa.eu/eurostat/api/comext/dissemination/sdmx/2.1/data/"
+                     "DS-045409")
+    reporters: tuple[str, ...] = ()
+    partners: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()
+    flows: tuple[str, ...] = ("M",)
+    freq: str = "M"
+    start_period: str = ""
+    files: tuple[str, ...] = ()
+    bulk_paths: tuple[str, ...] = ()
+    max_retries: int = 5
+
+
+@dataclass(frozen=True)
 class FileSourceConfig:
     """A source read from files the team downloads (or the demo writes)."""
 
     paths: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NationalSourceConfig:
+    """The home country's national statistics (Office des Changes formats)."""
+
+    paths: tuple[str, ...]
+    # Years known incomplete: loaded, flagged, kept out of the annual comparison.
+    partial_years: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +113,18 @@ class TariffSourceConfig:
 
 
 @dataclass(frozen=True)
+class AfcftaSourceConfig:
+    """AfCFTA schedules of tariff concessions, rules of origin and the home country's other
+    agreements' tariff schedules (observatory/sources/afcfta): analysts' files (globs), and
+    the year liberalisation started, from which phase-down paths are derived."""
+
+    schedules: tuple[str, ...] = ()
+    rules_of_origin: tuple[str, ...] = ()
+    agreement_tariffs: tuple[str, ...] = ()
+    start_year: int = 2021
+
+
+@dataclass(frozen=True)
 class EpingSourceConfig:
     files: tuple[str, ...]
     enabled: bool
@@ -93,6 +133,25 @@ class EpingSourceConfig:
     overlap_days: int
     initial_days: int
     max_retries: int
+
+
+# What feeds the indicators, in order of precedence (observatory/inputs: the staging views
+# staging.stg_exporter_world and staging.stg_market_imports).
+EXPORTER_INPUTS = ("reconciled", "reported_totals", "reported_flows", "mirror")
+MARKET_INPUTS = ("declared", "reconciled")
+
+
+@dataclass(frozen=True)
+class InputsConfig:
+    exporter_side: tuple[str, ...] = EXPORTER_INPUTS
+    market_side: tuple[str, ...] = MARKET_INPUTS
+    min_world_reporters: int = 30
+
+
+@dataclass(frozen=True)
+class RatesConfig:
+    # Globs of exchange-rate files (observatory/reference/rates.py), resolved.
+    paths: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -165,12 +224,33 @@ class WatchConfig:
     deadline_days: int
     rasff_spike_ratio: float
     rasff_spike_min: int
+    # Trade alerts also need the home country's exports of the product to reach this many
+    # millionths of the market's total imports (the threshold scales with the market's size).
+    min_value_ppm: float = 0.0
 
 
 @dataclass(frozen=True)
 class ReportConfig:
     dir: Path
     language: str
+    # A fiche per product (product-<code>.html, thousands of pages) with every report.
+    product_fiches: bool = True
+
+
+@dataclass(frozen=True)
+class PriorityConfig:
+    """The sector fiches' priority matrix (observatory/report/sector_fiche.py): the weights
+    of the composite score of a (market, product) pair, and how far the weights move when
+    the ranks' stability is measured (each weight drawn within ±`weight_spread` of itself,
+    `draws` times; stability: the share of draws that keep a pair in the `top`)."""
+
+    untapped_weight: float = 0.4
+    growth_weight: float = 0.2
+    margin_weight: float = 0.2
+    risk_weight: float = 0.2
+    weight_spread: float = 0.5
+    draws: int = 200
+    top: int = 10
 
 
 @dataclass(frozen=True)
@@ -245,7 +325,10 @@ class Config:
     eping: EpingSourceConfig
     rasff: FileSourceConfig
     tariffs: TariffSourceConfig
+    national: NationalSourceConfig
     hs_concordance: ConcordanceConfig
+    rates: RatesConfig
+    inputs: InputsConfig
     warehouse: WarehouseConfig
     validation: ValidationConfig
     report: ReportConfig
@@ -255,6 +338,11 @@ class Config:
     orchestration: OrchestrationConfig = field(default_factory=OrchestrationConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
     sql: SqlConfig = field(default_factory=SqlConfig)
+    comext: ComextSourceConfig = field(default_factory=ComextSourceConfig)
+    # the exporter fabric (`observatory.fabric.settings`; a section with defaults)
+    fabric: Any = field(compare=False, default=None)
+    afcfta: AfcftaSourceConfig = field(default_factory=AfcftaSourceConfig)
+    priority: PriorityConfig = field(default_factory=PriorityConfig)
     profiles: dict[str, Any] = field(compare=False, default_factory=dict)
     feeds: tuple[Any, ...] = field(compare=False, default=())
     raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
@@ -285,11 +373,14 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "watch": {"min_value_usd": (int, float), "share_drop_pts": (int, float),
               "competitor_gain_pts": (int, float), "demand_contraction_pct": (int, float),
               "top_products": int, "deadline_days": int, "rasff_spike_ratio": (int, float),
-              "rasff_spike_min": int},
+              "rasff_spike_min": int, "min_value_ppm": (int, float)},
     "sources.baci": {"enabled": bool, "paths": list},
     "sources.comtrade": {"enabled": bool, "endpoint": str, "freq": str, "reporters": list,
                          "partners": list, "commodities": list, "flows": list,
                          "base_url": str, "row_cap": int, "max_retries": int},
+    "sources.comext": {"enabled": bool, "base_url": str, "reporters": list, "partners": list,
+                       "products": list, "flows": list, "freq": str, "start_period": str,
+                       "files": list, "bulk_paths": list, "max_retries": int},
     "warehouse": {
         "work": str,
         "published": str,
@@ -304,12 +395,20 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
             "threads": int},
     "validation": {"chunk_rows": int, "sample_rows": int, "max_deleted_share": (int, float)},
     "hs_concordance": {"tables": list, "weights": str},
+    "rates": {"paths": list},
+    "inputs": {"exporter_side": list, "market_side": list, "min_world_reporters": int},
     "sources.eping": {"enabled": bool, "files": list, "base_url": str, "members": list,
                       "overlap_days": int, "initial_days": int, "max_retries": int},
     "sources.rasff": {"paths": list},
+    "sources.national": {"paths": list, "partial_years": list},
+    "sources.afcfta": {"schedules": list, "rules_of_origin": list, "agreement_tariffs": list,
+                       "start_year": int},
     "sources.tariffs": {"paths": list, "wits_enabled": bool, "wits_base_url": str,
                         "wits_reporters": list, "wits_year": int},
-    "report": {"dir": str, "language": str},
+    "report": {"dir": str, "language": str, "product_fiches": bool},
+    "priority": {"untapped_weight": (int, float), "growth_weight": (int, float),
+                 "margin_weight": (int, float), "risk_weight": (int, float),
+                 "weight_spread": (int, float), "draws": int, "top": int},
     "demo": {"dir": str, "seed": int},
     "schedule": {"timezone": str, "nightly_cron": str, "trade_cron": str,
                  "regulatory_cron": str, "languages": list},
@@ -362,8 +461,8 @@ def _flatten_sections(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
     for name, body in raw.items():
         if not isinstance(body, dict):
             raise ConfigError(f"{name}: expected a [section], got a value")
-        if name in ("profiles", "feeds"):
-            continue  # checked by their sources' settings (make_profile, FeedSettings)
+        if name in ("profiles", "feeds", "fabric"):
+            continue  # checked by their own settings (make_profile, FeedSettings, fabric)
         if name == "sources":
             for source, source_body in body.items():
                 if not isinstance(source_body, dict):
@@ -540,7 +639,12 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
         eping=_eping(s["sources.eping"], known, priority),
         rasff=FileSourceConfig(paths=_paths("sources.rasff.paths", s["sources.rasff"]["paths"])),
         tariffs=_tariffs(s["sources.tariffs"], known, priority),
+        national=_national(s["sources.national"]),
         hs_concordance=_concordance(s["hs_concordance"], root),
+        inputs=_inputs(s["inputs"]),
+        rates=RatesConfig(paths=tuple(
+            p if os.path.isabs(p) else str(root / p)
+            for p in _paths("rates.paths", s["rates"]["paths"]))),
         warehouse=WarehouseConfig(
             work=work,
             published=published,
@@ -553,17 +657,38 @@ def _build(file: Path, raw: dict[str, Any], s: dict[str, dict[str, Any]]) -> Con
         ),
         validation=ValidationConfig(chunk_rows=val["chunk_rows"], sample_rows=val["sample_rows"],
                                     max_deleted_share=float(val["max_deleted_share"])),
-        report=ReportConfig(dir=root / rep["dir"], language=rep["language"]),
+        report=ReportConfig(dir=root / rep["dir"], language=rep["language"],
+                            product_fiches=rep["product_fiches"]),
         demo=DemoConfig(dir=root / s["demo"]["dir"], seed=s["demo"]["seed"]),
         schedule=_schedule(s["schedule"]),
         notifications=_notifications(s["notifications"]),
         orchestration=_orchestration(s["orchestration"]),
         http=_http(s["http"]),
         sql=_sql(s["sql"]),
+        comext=_comext(s["sources.comext"], home, known, priority=priority,
+                       competitors=competitors),
+        afcfta=_afcfta(s["sources.afcfta"]),
+        priority=_priority(s["priority"]),
         profiles=_profiles(raw.get("profiles", {}), known),
         feeds=_feeds(raw.get("feeds", {}), root),
+        fabric=_fabric(raw.get("fabric", {}), root),
         raw=raw,
     )
+
+
+def _priority(section: dict[str, Any]) -> PriorityConfig:
+    weights = ("untapped_weight", "growth_weight", "margin_weight", "risk_weight")
+    for key in weights:
+        if section[key] < 0:
+            raise ConfigError(f"priority.{key}: must be 0 or more")
+    if sum(section[key] for key in weights) <= 0:
+        raise ConfigError("priority: at least one weight must be above 0")
+    if not 0 <= section["weight_spread"] < 1:
+        raise ConfigError("priority.weight_spread: must be in [0, 1)")
+    _positive("priority.draws", section["draws"])
+    _positive("priority.top", section["top"])
+    return PriorityConfig(**{key: section[key] for key in (*weights, "weight_spread")},
+                          draws=section["draws"], top=section["top"])
 
 
 def _profiles(section: Any, known: frozenset[str]) -> dict[str, Any]:
@@ -578,6 +703,7 @@ def _profiles(section: Any, known: frozenset[str]) -> dict[str, Any]:
             raise ConfigError(f"profiles.{name}: expected a [profiles.{name}] section")
         if name in BUILT_IN:
             raise ConfigError(f"profiles.{name}: the name of a built-in profile")
+
         profile = make_profile(name, body, key_prefix=f"profiles.{name}")
         if profile.reporter:
             _country(f"profiles.{name}.reporter", profile.reporter, known)
@@ -621,6 +747,58 @@ def _comtrade(body: dict[str, Any], home: str, known: frozenset[str], *,
     )
 
 
+def _comext(body: dict[str, Any], home: str, known: frozenset[str], *,
+            priority: tuple[str, ...], competitors: tuple[str, ...]) -> ComextSourceConfig:
+    from observatory.reference.countries import build_countries
+
+    key = "sources.comext"
+    members = frozenset(build_countries().query("eu_member")["iso3"])
+    if body["freq"] not in ("M", "A"):
+        raise ConfigError(f"{key}.freq: {body['freq']!r} is not one of M, A")
+    flows = tuple(body["flows"])
+    if not flows:
+        raise ConfigError(f"{key}.flows: the list is empty")
+    for i, flow in enumerate(flows):
+        if flow not in ("M", "X"):
+            raise ConfigError(f"{key}.flows[{i}]: {flow!r} is not one of M, X")
+    # Default reporters: the priority markets that are EU members (Comext's declarants).
+    reporters = tuple(body["reporters"]) or tuple(m for m in priority if m in members)
+    for i, code in enumerate(reporters):
+        _country(f"{key}.reporters[{i}]", code, known)
+        if code not in members:
+            raise ConfigError(f"{key}.reporters[{i}]: {code} is not an EU member (Comext's "
+                              "reporters are the EU members)")
+    if body["enabled"] and not reporters:
+        raise ConfigError(f"{key}.reporters: empty, and no priority market is an EU member; "
+                          "list the reporters")
+    # Default partners: the home country, its competitors and every partner together.
+    partners = tuple(body["partners"]) or (home, *[c for c in competitors if c != home],
+                                           "WORLD")
+    for i, code in enumerate(partners):
+        if code != "WORLD":
+            _country(f"{key}.partners[{i}]", code, known)
+    for i, code in enumerate(body["products"]):
+        if not (isinstance(code, str) and code.isdigit() and len(code) in (2, 4, 6, 8)):
+            raise ConfigError(f"{key}.products[{i}]: {code!r} is not a CN8 code (a string of "
+                              "8 digits; HS codes of 2, 4 or 6 digits also exist)")
+    start = body["start_period"]
+    shape = r"\d{4}-(0[1-9]|1[0-2])" if body["freq"] == "M" else r"\d{4}"
+    if start and not re.fullmatch(shape, start):
+        raise ConfigError(f"{key}.start_period: {start!r} is not "
+                          f"{'YYYY-MM' if body['freq'] == 'M' else 'YYYY'} (freq "
+                          f"{body['freq']}), nor empty")
+    if not body["base_url"].startswith(("http://", "https://")):
+        raise ConfigError(f"{key}.base_url: must start with http:// or https://")
+    if body["max_retries"] < 0:
+        raise ConfigError(f"{key}.max_retries: must be 0 or more")
+    return ComextSourceConfig(
+        enabled=body["enabled"], base_url=body["base_url"], reporters=reporters,
+        partners=partners, products=tuple(body["products"]), flows=flows, freq=body["freq"],
+        start_period=start, files=_paths(f"{key}.files", body["files"]),
+        bulk_paths=_paths(f"{key}.bulk_paths", body["bulk_paths"]),
+        max_retries=body["max_retries"])
+
+
 def _concordance(body: dict[str, Any], root: Path) -> ConcordanceConfig:
     if body["weights"] not in ("trade", "equal"):
         raise ConfigError(f"hs_concordance.weights: {body['weights']!r} is not one of "
@@ -657,6 +835,25 @@ def _eping(body: dict[str, Any], known: frozenset[str],
                              max_retries=body["max_retries"])
 
 
+def _inputs(body: dict[str, Any]) -> InputsConfig:
+    """The precedence of the indicators' inputs: known names, each once, at least one."""
+    lists = {}
+    for key, known in (("exporter_side", EXPORTER_INPUTS), ("market_side", MARKET_INPUTS)):
+        values = body[key]
+        if not values:
+            raise ConfigError(f"inputs.{key}: the list is empty")
+        for i, value in enumerate(values):
+            if value not in known:
+                raise ConfigError(f"inputs.{key}[{i}]: {value!r} is not one of "
+                                  f"{', '.join(known)}")
+        if len(set(values)) != len(values):
+            raise ConfigError(f"inputs.{key}: an input is listed twice")
+        lists[key] = tuple(values)
+    _positive("inputs.min_world_reporters", body["min_world_reporters"])
+    return InputsConfig(exporter_side=lists["exporter_side"], market_side=lists["market_side"],
+                        min_world_reporters=body["min_world_reporters"])
+
+
 def _paths(key: str, values: list[Any]) -> tuple[str, ...]:
     for i, value in enumerate(values):
         if not isinstance(value, str) or not value:
@@ -678,6 +875,37 @@ def _feeds(section: Any, root: Path) -> tuple[Any, ...]:
             for name, body in section.items()
         }
     return tuple(feeds_from_config(section))
+
+
+def _fabric(body: Any, root: Path) -> Any:
+    """The [fabric] section (`observatory.fabric.settings`), every key with a default."""
+    from observatory.fabric.settings import fabric_config
+
+    return fabric_config(body, root)
+
+
+def _national(body: dict[str, Any]) -> NationalSourceConfig:
+    key = "sources.national"
+    years = body["partial_years"]
+    for i, year in enumerate(years):
+        if isinstance(year, bool) or not isinstance(year, int) or not 1988 <= year <= 2100:
+            raise ConfigError(f"{key}.partial_years[{i}]: expected a year in 1988..2100, "
+                              f"got {year!r}")
+    if len(set(years)) != len(years):
+        raise ConfigError(f"{key}.partial_years: a year is listed twice")
+    return NationalSourceConfig(paths=_paths(f"{key}.paths", body["paths"]),
+                                partial_years=tuple(sorted(years)))
+
+
+def _afcfta(body: dict[str, Any]) -> AfcftaSourceConfig:
+    key = "sources.afcfta"
+    if not 2019 <= body["start_year"] <= 2100:
+        raise ConfigError(f"{key}.start_year: {body['start_year']} is outside 2019..2100")
+    return AfcftaSourceConfig(
+        schedules=_paths(f"{key}.schedules", body["schedules"]),
+        rules_of_origin=_paths(f"{key}.rules_of_origin", body["rules_of_origin"]),
+        agreement_tariffs=_paths(f"{key}.agreement_tariffs", body["agreement_tariffs"]),
+        start_year=body["start_year"])
 
 
 def _tariffs(body: dict[str, Any], known: frozenset[str],
@@ -742,7 +970,7 @@ def _watch(body: dict[str, Any]) -> WatchConfig:
     for key in ("share_drop_pts", "competitor_gain_pts", "demand_contraction_pct",
                 "top_products", "rasff_spike_ratio", "rasff_spike_min"):
         _positive(f"watch.{key}", body[key])
-    for key in ("min_value_usd", "deadline_days"):
+    for key in ("min_value_usd", "deadline_days", "min_value_ppm"):
         if body[key] < 0:
             raise ConfigError(f"watch.{key}: must be 0 or more")
     if body["demand_contraction_pct"] >= 100:
@@ -752,7 +980,8 @@ def _watch(body: dict[str, Any]) -> WatchConfig:
         competitor_gain_pts=float(body["competitor_gain_pts"]),
         demand_contraction_pct=float(body["demand_contraction_pct"]),
         top_products=body["top_products"], deadline_days=body["deadline_days"],
-        rasff_spike_ratio=float(body["rasff_spike_ratio"]), rasff_spike_min=body["rasff_spike_min"])
+        rasff_spike_ratio=float(body["rasff_spike_ratio"]), rasff_spike_min=body["rasff_spike_min"],
+        min_value_ppm=float(body["min_value_ppm"]))
 
 
 def _schedule(body: dict[str, Any]) -> ScheduleConfig:

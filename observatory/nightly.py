@@ -14,8 +14,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from observatory import plan
+from observatory import plan, progress
 from observatory.config import Config
+from observatory.fabric.refresh import refresh_fabric
 from observatory.orchestration import SEQUENTIAL, Fetches
 from observatory.sources import registry
 from observatory.sources.base import BatchVerdict, InputOutcome, RunContext
@@ -40,6 +41,7 @@ def run_nightly(
     """ingest → validate → merge, source by source, then indicators (marts, study, watch)
     → report → publish; returns the summary. `as_of`: the date the watch counts deadlines
     from (default today, UTC)."""
+    runner = progress.wrap(runner)  # one line per step, started and done, on stderr
     run_id = run_id or new_run_id()
     as_of = as_of or datetime.now(UTC).date()
     langs = langs or (cfg.report.language,)
@@ -71,6 +73,7 @@ def run_file_ingest(
     """`observatory ingest file`: one file through the source its profile names (an
     analyst's file, a RASFF export, a WITS answer), the same gate, then publish."""
     source = registry.for_profile(cfg, profile)
+    runner = progress.wrap(runner)  # one line per step, started and done, on stderr
     run_id = new_run_id()
     as_of = as_of or datetime.now(UTC).date()
     langs = langs or (cfg.report.language,)
@@ -99,6 +102,7 @@ def run_refresh(
     """`observatory study` (what = ("study",)) and `observatory watch` (("watch",)): a
     refresh alone on the data already in the warehouse, then reports and publish; nothing
     is ingested."""
+    runner = progress.wrap(runner)  # one line per step, started and done, on stderr
     run_id = run_id or new_run_id()
     langs = langs or (cfg.report.language,)
     as_of = as_of or datetime.now(UTC).date()
@@ -110,12 +114,15 @@ def run_refresh(
         summary["inputs"], summary["validation"] = [], []
         # the watch reads the trade marts too (mirror flags)
         summary["marts"] = runner("build_marts", indicators.build_marts, cfg)
+        summary["coverage"] = indicators.coverage_lines(cfg)
         if "study" in what:
             summary["study"] = _study_summary(
                 runner("refresh_study", indicators.refresh_study, cfg, run_id))
         if "watch" in what:
             summary["watch"] = _watch_summary(
                 runner("refresh_watch", indicators.refresh_watch, cfg, run_id, as_of))
+        if "study" in what:
+            summary["fabric"] = runner("refresh_fabric", refresh_fabric, cfg, run_id)
         if set(what) >= {"study", "watch"}:
             indicators.record_refresh_state(
                 cfg, "trade", indicators.trade_fingerprint(cfg, prepared["ref_fingerprint"]),
@@ -182,6 +189,7 @@ def _conclude(cfg: Config, runner: plan.Runner, run_id: str, prepared: dict[str,
         changed = trade != indicators.refresh_state(cfg, "trade")
         if changed:
             summary["marts"] = runner("build_marts", indicators.build_marts, cfg)
+            summary["coverage"] = indicators.coverage_lines(cfg)
             summary["study"] = _study_summary(
                 runner("refresh_study", indicators.refresh_study, cfg, run_id))
         else:
@@ -190,6 +198,7 @@ def _conclude(cfg: Config, runner: plan.Runner, run_id: str, prepared: dict[str,
                                                  cfg, run_id, as_of, changed))
         if changed:
             indicators.record_refresh_state(cfg, "trade", trade, run_id)
+        summary["fabric"] = runner("refresh_fabric", refresh_fabric, cfg, run_id)
         summary.update(runner("publish_database", publication.publish_database, cfg, run_id,
                               fingerprint, langs, render))
     summary["published_path"] = str(cfg.warehouse.published)

@@ -20,11 +20,11 @@ from observatory.config import Config
 STUDY_PARAMETERS = ("home_iso3", "first_year", "last_year", "rca_threshold", "growth_window",
                     "cms_base_year", "cms_end_year", "horizon_years", "home_growth",
                     "world_growth", "demand_growth", "demand_growth_cap", "tariff_elasticity",
-                    "actual_years")
+                    "actual_years", "exporter_inputs", "market_inputs", "min_world_reporters")
 # The watch's thresholds ([watch]).
 WATCH_PARAMETERS = ("min_value_usd", "share_drop_pts", "competitor_gain_pts",
                     "demand_contraction_pct", "watch_top_products", "deadline_days",
-                    "rasff_spike_ratio", "rasff_spike_min")
+                    "rasff_spike_ratio", "rasff_spike_min", "min_value_ppm")
 
 
 def run_parameters(cfg: Config, run_id: str, as_of: date, started_at: datetime
@@ -47,6 +47,10 @@ def run_parameters(cfg: Config, run_id: str, as_of: date, started_at: datetime
         "demand_contraction_pct": w.demand_contraction_pct,
         "watch_top_products": w.top_products, "deadline_days": w.deadline_days,
         "rasff_spike_ratio": w.rasff_spike_ratio, "rasff_spike_min": w.rasff_spike_min,
+        "min_value_ppm": w.min_value_ppm,
+        "exporter_inputs": ",".join(cfg.inputs.exporter_side),
+        "market_inputs": ",".join(cfg.inputs.market_side),
+        "min_world_reporters": cfg.inputs.min_world_reporters,
     }
 
 

@@ -45,6 +45,8 @@ STEPS = (
     Step("build_marts", "HS-revision conversion and the trade marts (sql/mart/trade)"),
     Step("refresh_study", "complexity, the study marts (sql/mart/study), CMS, the version"),
     Step("refresh_watch", "the watch marts (sql/mart/watch), alerts and digest"),
+    Step("refresh_fabric", "the exporter fabric: dynamics and program follow-up from the "
+         "restricted database, disclosure control, then mart.fabric_*"),
     Step("render_reports", "the reports and workbooks, from the publication's copy"),
     Step("publish_database", "swap the database and the reports into place", io=True),
 )
@@ -100,6 +102,7 @@ def layer_files(name: str) -> list[Path]:
 PYTHON_WRITERS = {
     "ref.*": "observatory.warehouse.reference_loader.load_reference",
     "ref.hs_conversion": "observatory.stages.indicators.build_hs_conversion",
+    "ref.exchange_rates": "observatory.reference.rates.load_rates",
     "ops.load_ledger": "observatory.warehouse.ledger",
     "ops.validation_results": "observatory.sources.batches.run_gate",
     "ops.quarantine": "observatory.sources.batches.run_gate",
@@ -122,6 +125,10 @@ PYTHON_WRITERS = {
     "mart.study_history": "observatory.study.versions.record_version",
     "mart.study_changes": "observatory.study.versions.record_version",
     "mart.watch_digest": "sql/mart/watch_digest.sql",  # run by watch.digest.build_digest
+    "mart.fabric_indicators": "observatory.fabric.refresh.refresh_fabric",
+    "mart.fabric_products": "observatory.fabric.refresh.refresh_fabric",
+    "mart.fabric_disclosure": "observatory.fabric.refresh.refresh_fabric",
+    "mart.fabric_program": "observatory.fabric.refresh.refresh_fabric",
 }
 _CREATE = re.compile(r"create\s+(?:or\s+replace\s+)?(?:temp\s+|temporary\s+)?"
                      r"(table|view)\s+(?:if\s+not\s+exists\s+)?([a-z_]+\.[a-z_0-9]+)",

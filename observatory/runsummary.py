@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from observatory.text import one_line
+from observatory.watch import baselines
 
 STATUS_TEXT = {
     "published": "published",
@@ -74,8 +75,9 @@ def _lines(summary: dict[str, Any]) -> list[str]:
 
 
 def _refresh_lines(summary: dict[str, Any]) -> list[str]:
-    """One line for the study refresh and one for the watch, when the run did them."""
-    lines = []
+    """One line per source on what fed the indicators, then one for the study refresh and
+    one for the watch, when the run did them."""
+    lines = [f"inputs: {line}" for line in summary.get("coverage", [])]
     study = summary.get("study")
     if study and "skipped" in study:
         lines.append(f"study: not recomputed ({study['skipped']})")
@@ -91,6 +93,8 @@ def _refresh_lines(summary: dict[str, Any]) -> list[str]:
         lines.append(f"watch: {sum(alerts['raised'].values())} alert(s) raised"
                      + (f" ({raised})" if raised else "")
                      + f", {alerts['cleared']} cleared, {alerts['open']} open")
+        if (line := baselines.summary_line(alerts.get("baseline"))) is not None:
+            lines.append(line)
     return lines
 
 

@@ -39,6 +39,10 @@ SAMPLES: dict[str, list[str]] = {
                             "HS2017toHS2012ConversionAndCorrelationTables.xlsx",
                             "classificationH5.json"],
     "rasff": ["rasff_notifications_all.csv", "rasff_morocco_subset.csv"],
+    "ots-world-exports-hs4-2017": ["world_trade_2017.csv"],
+    "comext-ds045409-sdmx-csv": ["CN_32121000.csv", "CN_39201081.csv", "CN_48064010.csv"],
+    "morocco-national-trade": ["oc_annual_by_country_flow_2010_2021.csv",
+                               "donnees_comext_cvs_cjo_aout_2024.xlsx"],
 }
 
 

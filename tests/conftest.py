@@ -87,10 +87,11 @@ def _unpacked(packed: Path, parts: tuple[str, ...]) -> Path:
 
 
 def write_config(folder: Path, *, baci_paths: list[str] | None = None,
-                 demo_feed: bool = False, **study: Any) -> Path:
+                 demo_feed: bool = False, product_fiches: bool = False, **study: Any) -> Path:
     """A configuration whose every path lives in `folder`, from the committed defaults.
 
-    `orchestration.task_runner` is "threads". The committed `[feeds.demo_market_news]` is
+    `orchestration.task_runner` is "threads"; `report.product_fiches` is off unless
+    `product_fiches=True`. The committed `[feeds.demo_market_news]` is
     kept only with `demo_feed=True`: it reads the feed `observatory demo` writes, which other
     folders do not have (a missing feed is a failed input, unlike a demo glob that matches
     nothing)."""
@@ -104,6 +105,9 @@ def write_config(folder: Path, *, baci_paths: list[str] | None = None,
     # Flow tests fan out on threads unless they ask for Dask (task_runner="dask"): "auto"
     # would start a Dask cluster under the test server.
     text = text.replace('task_runner = "auto"', 'task_runner = "threads"')
+    # The product fiches (thousands of pages per run) only where a test reads them.
+    if not product_fiches:
+        text = text.replace("product_fiches = true", "product_fiches = false")
     if baci_paths is not None:
         quoted = ", ".join(f'"{p}"' for p in baci_paths)
         text = text.replace('paths = ["data/demo/baci/BACI_*.zip"]', f"paths = [{quoted}]")
@@ -171,15 +175,19 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory, demo_archive: Path) -> di
 
     from observatory.config import load_config
     from observatory.demo.regulatory import generate_regulatory_demo
+    from observatory.demo.sources import write_source_demos
     from observatory.nightly import run_nightly
 
     folder = tmp_path_factory.mktemp("demo_run")
     (folder / "inputs").mkdir()
     shutil.copy(demo_archive, folder / "inputs" / demo_archive.name)
-    # The regulatory demo files (and the demo feed) where the configuration's defaults look
-    # for them.
+    # The regulatory demo files (and the demo feed), the rates, the national table and the
+    # Comext extract where the configuration's defaults look for them.
     generate_regulatory_demo(folder / "data" / "demo", today=DEMO_TODAY)
     cfg = load_config(write_config(folder, baci_paths=["inputs/BACI_*.zip"], demo_feed=True))
+    write_source_demos(folder / "data" / "demo", home=cfg.study.home, years=DEMO_YEARS,
+                       markets=cfg.study.priority_markets, today=DEMO_TODAY,
+                       seed=cfg.demo.seed)
     # The watch counts comment deadlines from the regulatory demo's "today".
     summary = run_nightly(cfg, langs=("fr", "en"), as_of=DEMO_TODAY)
     return {"cfg": cfg, "summary": summary, "archive": demo_archive}

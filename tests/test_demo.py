@@ -109,6 +109,7 @@ def test_every_seed_writes_only_codes_of_the_reference_crosswalk(tmp_path: Path)
                 assert not bad, (seed, name, sorted(bad)[:5])
 
 
+@pytest.mark.slow  # a whole second demo scenario: make test-slow and CI
 def test_demo_with_another_seed_publishes_without_rejections(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`observatory demo` with demo.seed = 42 (which used to pick Taiwan and have every

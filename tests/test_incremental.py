@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from observatory import plan
 from observatory.config import load_config
 from observatory.nightly import run_nightly
@@ -26,6 +28,7 @@ def _counting_steps(calls: dict[str, int]) -> plan.Runner:
     return runner
 
 
+@pytest.mark.slow  # a whole second demo scenario: make test-slow and CI
 def test_quiet_nights_new_days_and_regulatory_inputs(workspace: Path) -> None:
     from observatory.demo.regulatory import generate_regulatory_demo
 

@@ -65,7 +65,8 @@ def test_every_source_is_one_folder_declared_once() -> None:
     sources = registry.sources()
     folders = sorted(p.parent.name for p in (PACKAGE / "sources").glob("*/source.py"))
     assert sorted(s.name for s in sources) == sorted(
-        {"baci", "comtrade", "eping", "rasff", "wits", "feeds", "files"})
+        {"baci", "comtrade", "comext", "eping", "rasff", "wits", "feeds", "files",
+         "national", "exporters", "afcfta"})
     assert len(folders) == len(sources)
     for source in sources:
         assert isinstance(source, Source) and source.group in GROUPS
@@ -89,9 +90,12 @@ def test_source_groups_turn_the_other_group_off(tmp_path: Path) -> None:
     regulatory = registry.select_group(cfg, "regulatory")
     assert not regulatory.baci.enabled and not regulatory.comtrade.enabled
     assert regulatory.rasff.paths and regulatory.feeds
-    assert registry.group_label("regulatory") == ("WTO ePing, EU RASFF, WITS tariffs and "
-                                                 "RSS/Atom feeds")
-    assert registry.group_label("trade") == "CEPII BACI and UN Comtrade"
+    assert registry.group_label("regulatory") == (
+        "WTO ePing, EU RASFF, WITS tariffs, trade-agreement schedules (AfCFTA) and "
+        "RSS/Atom feeds")
+    assert registry.group_label("trade") == ("CEPII BACI, UN Comtrade, Eurostat Comext, "
+                                            "national statistics and exporter-level files")
+    assert trade.national.paths and not regulatory.national.paths
 
 
 def test_ingest_file_profiles_go_to_their_source(tmp_path: Path) -> None:
@@ -104,6 +108,7 @@ def test_ingest_file_profiles_go_to_their_source(tmp_path: Path) -> None:
     cfg = load_config(write_config(tmp_path))
     assert registry.for_profile(cfg, "rasff").name == "rasff"
     assert registry.for_profile(cfg, "wits_tariffs").name == "wits"
+    assert registry.for_profile(cfg, "national").name == "national"
     assert registry.for_profile(cfg, "comtrade").name == "files"
     assert registry.for_profile(cfg, "exports_by_country_fr").name == "files"
     with pytest.raises(ConfigError, match="unknown profile 'nope'"):

@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from observatory.config import load_config
 from observatory.sqlshell import run_query
 
@@ -23,6 +25,7 @@ def _work_db_is_held(pid: int, path: Path) -> bool:
     return str(path) in targets
 
 
+@pytest.mark.slow  # a whole second demo scenario: make test-slow and CI
 def test_sql_answers_while_a_second_nightly_runs(published_workspace: Path) -> None:
     cfg = load_config(published_workspace / "observatory.toml")  # its first run published
     (expected,) = run_query(cfg.warehouse.published, "select count(*) from core.trade_flows")[1]

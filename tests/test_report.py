@@ -24,6 +24,7 @@ from observatory.report.formatting import (
 )
 from observatory.report.index_page import render_report
 from tests.parameter_rows import write_parameters
+from tests.report_scripts import without_package_scripts
 
 GENERATED_AT = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
 NNBSP = "\u202f"
@@ -418,7 +419,7 @@ def test_page_references_nothing_external(
     assert "https://" not in html
     assert "//cdn" not in html
     assert not EXTERNAL.search(html)
-    assert "<script" not in html.lower()  # no JavaScript at all
+    assert "<script" not in without_package_scripts(html).lower()  # only report.js
     assert "<link" not in html.lower()  # stylesheet inlined
     assert "<style>" in html and "@media print" in html
 
@@ -572,7 +573,7 @@ def test_run_metadata_sources_and_validation_failures(demo_reports: dict[str, Pa
     assert counts["mart.home_top_markets"] == "4"
     assert counts["Lignes chargées (ops.load_ledger)"] == f"1{NNBSP}897"
     method = doc.find("section", class_="method").text()
-    assert "CEPII BACI (version 202501)" in method  # the rejected release is not a source
+    assert "CEPII BACI, version 202501" in method  # the rejected release is not a source
     assert "202412" not in method
     assert "ACR ≥ 1,00" in method
 

@@ -26,6 +26,7 @@ from observatory.report.columns import (
     rate,
     signed,
 )
+from observatory.report.filenames import is_product_file
 from observatory.report.formatting import NBSP, NNBSP, Formatter
 from observatory.report.texts import translations
 from observatory.report.workbook import write_study_workbook
@@ -144,6 +145,10 @@ def with_index_marts(db: Path) -> Path:
     return db
 
 
+def is_fiche(name: str) -> bool:
+    return is_product_file(name) or name.startswith("sector-")
+
+
 def test_render_all_writes_every_report_the_database_holds(tmp_path: Path) -> None:
     db = with_index_marts(build_watch_database(tmp_path / "p.duckdb"))
     con = duckdb.connect(str(db), read_only=True)
@@ -156,8 +161,12 @@ def test_render_all_writes_every_report_the_database_holds(tmp_path: Path) -> No
         con.close()
     pages = ["index{}.html", "study{}.xlsx", "study{}.html", "watch{}.html",
              "market-FRA{}.html", "market-SEN{}.html", "digest{}.html"]
-    assert [p.name for p in paths] == [name.format(suffix) for suffix in ("", ".en")
-                                      for name in pages]
+    pages += ["search{}.html", "search-index{}.json"]  # after the product fiches
+    assert [p.name for p in paths if not is_fiche(p.name)] == [
+        name.format(suffix) for suffix in ("", ".en") for name in pages]
+    fiches = {p.name for p in paths if is_product_file(p.name)}
+    assert "product-080510.html" in fiches and "product-080510.en.html" in fiches
+    assert "sector-agri.html" in {p.name for p in paths}
     study = (tmp_path / "out" / "study.html").read_text(encoding="utf-8")
     assert 'href="study.xlsx"' in study and 'id="potential-top"' in study
     potential = study.split('id="potential-top"')[1].split("</table>")[0]

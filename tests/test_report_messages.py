@@ -106,6 +106,10 @@ CODES: dict[str, tuple[str, ...]] = {
     "access": ("tariffs", "neutral"),
     "role": ("home", "competitor", "market"),
     "scope": ("cbam", "eudr"),
+    "side": ("exporter", "market", "left_out"),
+    "input": ("reconciled", "reported_totals", "reported_flows", "mirror", "declared"),
+    "total_from": ("world_row", "world_row_incomplete", "partners"),
+    "period_kind": ("annual", "rolling12", "ytd", "month"),
     "status": ("published", "rejected", "unchanged", "failed", "loaded", "merged"),
 }
 

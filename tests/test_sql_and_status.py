@@ -15,7 +15,8 @@ def test_select_returns_the_loaded_rows(demo_run: dict[str, Any]) -> None:
     cfg = demo_run["cfg"]
     loaded = sum(i["rows_read"] for i in demo_run["summary"]["inputs"] if i["source"] == "baci")
     columns, rows = run_query(cfg.warehouse.published, "select count(*) as n "
-                                                       "from core.trade_flows")
+                                                       "from core.trade_flows "
+                                                       "where source = 'baci'")
     assert columns == ["n"] and rows == [(loaded,)]
 
 

@@ -29,9 +29,10 @@ def test_schedule_from_the_configuration_without_a_server(
     out = _status(write_config(tmp_path), capsys)
     assert ("Schedule (time zone Africa/Casablanca):\n"
             "  nightly/nightly: 30 2 * * * (every source)\n"
-            "  nightly/trade: 0 1 * * * (CEPII BACI and UN Comtrade)\n"
-            "  nightly/regulatory: 0 */6 * * * (WTO ePing, EU RASFF, WITS tariffs and RSS/Atom "
-            "feeds)\n"
+            "  nightly/trade: 0 1 * * * (CEPII BACI, UN Comtrade, Eurostat Comext, national "
+            "statistics and exporter-level files)\n"
+            "  nightly/regulatory: 0 */6 * * * (WTO ePing, EU RASFF, WITS tariffs, "
+            "trade-agreement schedules (AfCFTA) and RSS/Atom feeds)\n"
             "Prefect server: no Prefect server configured (PREFECT_API_URL unset)") in out
     assert "Last failed run: none" in out
 

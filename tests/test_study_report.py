@@ -20,6 +20,7 @@ from observatory.report.formatting import NBSP, NNBSP
 from observatory.report.study_report import STUDY_REPORT_FILES, render_study_report
 from observatory.report.workbook import TABLE_SHEETS, write_study_workbook
 from tests.parameter_rows import write_parameters
+from tests.report_scripts import without_package_scripts
 from tests.test_report import EXTERNAL, Node, parse, table_rows
 
 GENERATED_AT = datetime(2026, 2, 3, 4, 5, tzinfo=UTC)
@@ -140,34 +141,43 @@ def build_study_database(path: Path, *, drop: tuple[str, ...] = ()) -> Path:
             "world_market_share_change_pts double, rca double, rsca double, "
             "trade_balance_index double, markets_served integer, markets_importing integer, "
             "market_penetration double, window_start_year integer, home_exports_cagr double, "
-            "world_demand_cagr double, world_total_cagr double, quadrant varchar",
+            "world_demand_cagr double, world_total_cagr double, quadrant varchar, "
+            "input varchar, source varchar, vintage varchar",
             [
                 (2023, "hs6", code, desc, desc, sector, x, 1e6, 1e10, HOME_TOTAL, 1e12, x / 1e10,
                  0.5, rca, (rca - 1) / (rca + 1), 0.9, 3, 10, 0.3, 2022, home_g, demand_g,
-                 WORLD_TOTAL_CAGR, quadrant)
+                 WORLD_TOTAL_CAGR, quadrant, "reconciled", "baci", "202501")
                 for code, desc, sector, x, rca, home_g, demand_g, quadrant in PRODUCTS
             ]
             + [
                 # An earlier year: the report shows the last one.
                 (2022, "hs6", "251010", "Natural calcium phosphates", "x", "mining", 9e8, 0.0,
                  1e10, 1.2e9, 1e12, 0.09, None, 99.0, 0.98, 1.0, 2, 10, 0.2, None, None, None,
-                 None, None),
+                 None, None, "reconciled", "baci", "202501"),
                 (2023, "sector", "mining", "Mining", "Mines", None, 1.0e9, 0.0, 2e10, HOME_TOTAL,
                  1e12, 0.05, 0.2, 38.0, 0.95, 1.0, 3, 10, 0.3, 2022, 0.1, 0.05, WORLD_TOTAL_CAGR,
-                 "champion"),
+                 "champion", "reconciled", "baci", "202501"),
                 (2023, "sector", "agri", "Agriculture & fishing", SECTOR_HOSTILE, None, 2.5e8, 1e6,
                  3e10, HOME_TOTAL, 1e12, 0.008, -0.1, 4.0, 0.6, 0.99, 4, 10, 0.4, 2022, 0.02, 0.05,
-                 WORLD_TOTAL_CAGR, "losing_ground"),
+                 WORLD_TOTAL_CAGR, "losing_ground", "reconciled", "baci", "202501"),
             ],
         ),
         "mart.market_product_shares": (
-            "year integer, market_iso3 varchar, hs6 varchar, market_imports_usd double, "
-            "home_exports_usd double, home_share double, home_rank integer, "
-            "suppliers integer, top_supplier_iso3 varchar, top_supplier_share double",
+            "year integer, market_iso3 varchar, level varchar, hs_level integer, "
+            "code varchar, hs6 varchar, market_imports_usd double, "
+            "home_exports_usd double, home_share double, partners_complete boolean, "
+            "home_rank integer, suppliers integer, top_supplier_iso3 varchar, "
+            "top_supplier_share double, total_from varchar, input varchar, source varchar, "
+            "vintage varchar",
             [
-                (2022, "FRA", "080510", 1e9, 5e7, 0.05, 3, 12, "ESP", 0.4),
-                (2023, "FRA", "080510", 1.1e9, 1.1e8, 0.1, 2, 12, "ESP", 0.4),
-                (2023, "SEN", "251010", 2e8, 5e7, 0.25, 1, 4, "MAR", 0.25),
+                (2022, "FRA", "hs6", 6, "080510", "080510", 1e9, 5e7, 0.05, True, 3, 12, "ESP",
+                 0.4, "partners", "reconciled", "baci", "202501"),
+                (2023, "FRA", "hs6", 6, "080510", "080510", 1.1e9, 1.1e8, 0.1, True, 2, 12,
+                 "ESP", 0.4, "partners", "reconciled", "baci", "202501"),
+                (2023, "FRA", "hs4", 4, "0805", None, 1.5e9, 1.2e8, 0.08, True, 2, 12, "ESP",
+                 0.4, "partners", "reconciled", "baci", "202501"),
+                (2023, "SEN", "hs6", 6, "251010", "251010", 2e8, 5e7, 0.25, True, 1, 4, "MAR",
+                 0.25, "partners", "reconciled", "baci", "202501"),
             ],
         ),
         "mart.market_indicators": (
@@ -183,11 +193,24 @@ def build_study_database(path: Path, *, drop: tuple[str, ...] = ()) -> Path:
         ),
         "mart.home_concentration": (
             "year integer, dimension varchar, n_items integer, hhi double, "
-            "normalized_hhi double, equivalent_number double",
+            "normalized_hhi double, equivalent_number double, input varchar, source varchar, "
+            "vintage varchar",
             [
-                (2023, "product", 5, 0.25, 0.0625, 4.0),
-                (2023, "market", 2, 0.5, 0.0, 2.0),
-                (2022, "product", 4, 0.3, 0.0667, 3.33),
+                (2023, "product", 5, 0.25, 0.0625, 4.0, "reconciled", "baci", "202501"),
+                (2023, "market", 2, 0.5, 0.0, 2.0, "reconciled", "baci", "202501"),
+                (2022, "product", 4, 0.3, 0.0667, 3.33, "reconciled", "baci", "202501"),
+            ],
+        ),
+        "mart.input_coverage": (
+            "side varchar, input varchar, source varchar, release varchar, year integer, "
+            "hs_level integer, market_iso3 varchar, units bigint, n_rows bigint, "
+            "value_usd double, used boolean, reason varchar, feeds varchar",
+            [
+                ("exporter", "reconciled", "baci", "202501", 2023, 6, None, 200, 10, 5e9,
+                 True, "chosen for the year and level",
+                 "product_competitiveness, complexity"),
+                ("left_out", "reported_totals", "file:ots", "abc", 2017, 4, None, 224, 7, 1e9,
+                 False, "outside the study years", None),
             ],
         ),
         "mart.cms_decomposition": (
@@ -363,7 +386,8 @@ def test_page_is_well_formed_offline_and_printable(lang: str, pages: dict[str, s
     parse(html)  # raises on an unbalanced tag, svg included
     assert "http://" not in html and "https://" not in html
     assert not EXTERNAL.search(html)
-    assert "<script" not in html.lower() and "<link" not in html.lower()
+    assert "<script" not in without_package_scripts(html).lower()  # only report.js
+    assert "<link" not in html.lower()
     assert "@media print" in html
 
 
@@ -592,8 +616,8 @@ def test_vintages_and_run_metadata(docs: dict[str, Node]) -> None:
     doc = docs["en"]
     rows = table_rows(doc, "vintages-table")
     assert rows == [
-        ["CEPII BACI", "202501", "trade flows 2022-2023", "10"],
-        ["wits tariffs", "2022", "1 importers", "3"],
+        ["CEPII BACI", "release 202501", "trade flows 2022–2023", "10"],
+        ["WITS (World Bank), tariffs", "2022", "1 importers", "3"],
     ]
     assert "previous version: run-1" in section(doc, "vintages").text()
     counts = dict(r[:2] for r in table_rows(doc, "row-counts"))
@@ -714,6 +738,7 @@ def test_workbook_sheets(workbook_path: Path) -> None:
         "export_potential",
         "afcfta_openings",
         "study_changes",
+        "input_coverage",
     ]
     assert all(len(name) <= 31 for name in book.sheetnames)
     # No temporary file is left beside the workbook.

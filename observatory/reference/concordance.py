@@ -37,7 +37,7 @@ from openpyxl import load_workbook  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped]
 
-from observatory.config import HS_REVISIONS
+from observatory.classification import HS_REVISIONS
 from observatory.errors import ReferenceDataError
 
 CORRELATION_COLUMNS = ["source_revision", "source_hs6", "target_revision", "target_hs6",

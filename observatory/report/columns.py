@@ -16,12 +16,16 @@ from functools import cached_property
 from typing import Any, Literal
 
 from observatory.report.formatting import MISSING, Formatter
+from observatory.report.sources import feeds_text, reason_text, source_name
 from observatory.report.texts import code_label
 
 UnitKind = Literal[
     "text",  # free text; a missing value shows as a dash
     "code",  # a code (HS, ISO3), in the page's code style
     "label",  # a code shown by its translation, the messages `<prefix>_<code>`
+    "source",  # a ledger source ('baci', 'file:<profile>'), shown by its display name
+    "reason",  # a reason of mart.input_coverage, translated
+    "feeds",  # the indicators mart.input_coverage says an input feeds, translated
     "plain",  # a number shown as stored: years, ranks
     "integer",  # a count with thousands separators
     "decimal",  # a number with `decimals` digits: indices, ratios
@@ -34,7 +38,14 @@ UnitKind = Literal[
 ]
 # Numbers are right-aligned in pages; dates read as text.
 NUMERIC = frozenset({"plain", "integer", "decimal", "usd", "percent", "rate", "signed"})
-TEXTUAL = frozenset({"text", "code", "label"})
+TEXTUAL = frozenset({"text", "code", "label", "source", "reason", "feeds"})
+# Units whose values a page or a workbook shows translated (codes and fixed texts).
+TRANSLATED = frozenset({"label", "source", "reason", "feeds"})
+_TRANSLATORS: dict[str, Callable[[Any, Mapping[str, str]], str]] = {
+    "source": source_name,
+    "reason": reason_text,
+    "feeds": feeds_text,
+}
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,8 @@ class Unit:
         if kind == "label":
             assert self.prefix is not None
             return code_label(self.prefix, value or self.default, messages)
+        if kind in _TRANSLATORS:
+            return _TRANSLATORS[kind](value, messages)
         if kind == "plain":
             return MISSING if value is None else str(value)
         if kind == "integer":
@@ -97,6 +110,8 @@ class Unit:
         if self.kind == "label" and value:
             assert self.prefix is not None
             return code_label(self.prefix, value, messages)
+        if self.kind in _TRANSLATORS and value:
+            return _TRANSLATORS[self.kind](value, messages)
         return value
 
 
@@ -108,6 +123,9 @@ INTEGER = Unit("integer")
 USD = Unit("usd")
 DATE = Unit("date")
 DATETIME = Unit("datetime")
+SOURCE = Unit("source")
+REASON = Unit("reason")
+FEEDS = Unit("feeds")
 
 
 def label(prefix: str, default: str | None = None) -> Unit:

@@ -176,6 +176,27 @@ def format_date(value: date | None, lang: str) -> str:
     return f"{value.day} {_EN_MONTHS[value.month - 1]} {value.year}"
 
 
+def format_month(value: str | None, lang: str) -> str:
+    """A period as the warehouse writes it: '2026-03' -> 'mars 2026' (fr) or 'March 2026'
+    (en); a year ('2024'), or any other text, as it is."""
+    if value is None or value == "":
+        return MISSING
+    check_language(lang)
+    text = str(value)
+    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+        month = int(text[5:])
+        if 1 <= month <= 12:
+            names = _FR_MONTHS if lang == "fr" else _EN_MONTHS
+            return f"{names[month - 1]} {text[:4]}"
+    return text
+
+
+def month_name(month: int, lang: str) -> str:
+    """The name of a month (1-12): 'janvier' (fr), 'January' (en)."""
+    check_language(lang)
+    return (_FR_MONTHS if lang == "fr" else _EN_MONTHS)[month - 1]
+
+
 def format_signed(value: float | None, lang: str, decimals: int = 2) -> str:
     """A change with its sign: 1.25 -> '+1,25' (fr) / '+1.25' (en), -0.5 -> '-0,50'; a
     change that rounds to zero has no sign."""
@@ -219,6 +240,9 @@ class Formatter:
 
     def date_only(self, value: date | None) -> str:
         return format_date(value, self.lang)
+
+    def month(self, value: str | None) -> str:
+        return format_month(value, self.lang)
 
     def signed(self, value: float | None, decimals: int = 2) -> str:
         return format_signed(value, self.lang, decimals)

@@ -1,7 +1,7 @@
 """The index page of the nightly job (`index.html`, `index.en.html`): the home country's
 products by revealed comparative advantage and its main markets, from the marts
 `home_rca_hs6` and `home_top_markets`, with links to the study report and the watch when
-the published database holds them."""
+the published database holds them; every table and chart states the sources of its rows."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ from pathlib import Path
 import duckdb
 
 from observatory.report import catalogue, parameters
+from observatory.report.afcfta_page import INDEX_FILES, has_afcfta
 from observatory.report.charts import bar_chart_svg
 from observatory.report.filenames import REPORT_FILES, STUDY_REPORT_FILES, WATCH_REPORT_FILES
 from observatory.report.formatting import check_language, format_decimal, format_percent
 from observatory.report.metadata import load_run_metadata
 from observatory.report.page import page_context, render_page
 from observatory.report.parameters import RunParameters
+from observatory.report.provenance import Provenance
 from observatory.report.published import PublishedTables
 
 TEMPLATE = "rca_report.html.j2"
@@ -189,7 +191,18 @@ def render_report(
         if markets and all(m.share is not None for m in markets)
         else None
     )
+    provenance = Provenance(tables, messages, lang)
+    lines = {"products": "", "markets": ""}
+    if year is not None:
+        lines = {
+            "products": provenance.line(
+                provenance.rows(catalogue.TOP_PRODUCTS.source, "year = ?", [year])
+            ),
+            # The home country's markets come from reconciled bilateral flows only.
+            "markets": provenance.line(provenance.reconciled([year])),
+        }
     context.update(
+        lines=lines,
         year=year,
         threshold_text=threshold_text,
         products=products,
@@ -202,5 +215,6 @@ def render_report(
         top_n=top_n,
         study_link=STUDY_REPORT_FILES[lang] if parameters.has_study(tables) else None,
         watch_link=WATCH_REPORT_FILES[lang] if parameters.has_watch(tables) else None,
+        afcfta_link=INDEX_FILES[lang] if has_afcfta(tables) else None,
     )
     return render_page(TEMPLATE, context, Path(out_dir) / REPORT_FILES[lang])

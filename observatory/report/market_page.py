@@ -1,6 +1,8 @@
-"""One page per priority market (`market-<ISO3>.html`): its trade sections
-(`market_trade`), then its regulation (ePing notifications, CBAM/EUDR scopes and RASFF for
-EU markets), its open alerts and the items of the feeds that follow it."""
+"""One page per priority market (`market-<ISO3>.html`): how recent its data are per source,
+its trade sections (`market_trade`: the monthly periods first when the market has them, then
+the years), then its regulation (ePing notifications, CBAM/EUDR scopes and RASFF for EU
+markets), its open alerts and the items of the feeds that follow it. Every table and chart
+states the sources of its rows (`lines`)."""
 
 from __future__ import annotations
 
@@ -9,12 +11,14 @@ from typing import Any
 from observatory.report import catalogue, market_trade
 from observatory.report.evidence import SUMMARY_CHARS, safe_link, shorten
 from observatory.report.published import Record
-from observatory.report.watch_reader import WatchReader, distinct_value
+from observatory.report.sources import Origin
+from observatory.report.watch_reader import MONTHLY_KINDS, WatchReader, distinct_value
 
 TEMPLATE = "watch_market.html.j2"
 # The id of every chart the page draws when its data are there (the browser test checks them).
 MARKET_CHARTS = ("chart-share-moves", "chart-competitors", "chart-demand")
-LEVELS = ("hs6", "hs4", "sector")
+# The levels of the share tables, in the page's order (CN8: a market's own declarations).
+LEVELS = ("hs6", "hs4", "sector", "cn8")
 NOTIFICATIONS_SHOWN = 50
 SCOPE_ROWS = 25
 RASFF_YEARS = 3
@@ -85,7 +89,17 @@ def feed_items(reader: WatchReader, market: str) -> list[Record]:
 def market_context(reader: WatchReader, market: str) -> dict[str, Any]:
     """The context of one market's page (added to the watch pages' common context)."""
     t, name, lang = reader.t, reader.country(market), reader.lang
+    prov = reader.provenance
     moves = {level: market_trade.share_moves(reader, market, level) for level in LEVELS}
+    kinds = reader.kinds(market)
+    monthly = []
+    for kind in kinds:
+        if kind not in MONTHLY_KINDS:
+            continue
+        tables = [market_trade.share_moves(reader, market, level, kind) for level in LEVELS]
+        tables = [m for m in tables if m["rows"]]
+        if tables:
+            monthly.append({"kind": kind, "levels": tables})
     hs6 = moves["hs6"]
     period = hs6["period"]
     moves_title = t["moves_chart_title"].format(
@@ -100,17 +114,51 @@ def market_context(reader: WatchReader, market: str) -> dict[str, Any]:
     )
     demand_years = market_trade.demand_years(reader, market)
     demand_title = t["demand_chart_title"].format(market=name)
+    demand_sectors = market_trade.demand_rows(reader, market, "sector")
+    demand_products = market_trade.demand_rows(reader, market, "hs6")
+    unit_values = market_trade.unit_values(reader, market)
+    rasff_rows = rasff(reader) if is_eu_market(reader, market) else []
     notes = reader.notifications(market)
-    is_eu = market in reader.eu_members
+    is_eu = is_eu_market(reader, market)
     totals = reader.market_totals(market)
+    recent_kind = next((kind for kind in kinds if kind in MONTHLY_KINDS), None)
+    recent = reader.market_totals(market, recent_kind) if recent_kind else None
     alerts = reader.alerts("status = 'open' and market_iso3 = ?", [market])
+    annual_hs6 = reader.annual_origins(market)
+    lines = {
+        "summary": prov.line(
+            totals["origins"] if totals else [], recent["origins"] if recent else []
+        ),
+        "moves_chart": hs6["sources"],
+        "competitors": prov.line(annual_hs6),
+        "demand_chart": prov.line(_year_origins(reader, market, [r["year"] for r in demand_years])),
+        "demand_sectors": prov.line(_year_origins(reader, market, _years(demand_sectors))),
+        "demand_products": prov.line(_year_origins(reader, market, _years(demand_products))),
+        "unit_values": prov.line(
+            _year_origins(reader, market, [u["year"] for u in unit_values], "hs6")
+        ),
+        "tariffs": prov.line(prov.tariffs([market])),
+        "mirror": prov.line(annual_hs6),
+        "notifications": prov.line(prov.ledger("eping")),
+        "scopes": prov.line(annual_hs6),
+        "rasff": prov.line(
+            prov.ledger("rasff"),
+            prov.reconciled({r["exports_year"] for r in rasff_rows if r["exports_year"]}),
+        ),
+        "alerts": prov.line(reader.alert_origins("status = 'open' and market_iso3 = ?", [market])),
+        "feed": prov.line(prov.ledger("feeds")),
+    }
     return {
         "market": market,
         "market_name": name,
         "is_eu": is_eu,
         "totals": totals,
+        "recent": recent,
+        "recent_kind": recent_kind,
+        "recency": reader.recency([market]),
         "moves": moves,
-        "rolling": market_trade.share_moves(reader, market, "hs6", "rolling12"),
+        "monthly": monthly,
+        "annual_levels": [level for level in LEVELS if moves[level]["rows"]],
         "moves_chart": market_trade.moves_chart(hs6["rows"], moves_title, lang),
         "moves_title": moves_title,
         "suppliers": suppliers,
@@ -120,9 +168,9 @@ def market_context(reader: WatchReader, market: str) -> dict[str, Any]:
         "demand_years": demand_years,
         "demand_chart": market_trade.demand_chart(demand_years, demand_title, lang),
         "demand_title": demand_title,
-        "demand_sectors": market_trade.demand_rows(reader, market, "sector"),
-        "demand_products": market_trade.demand_rows(reader, market, "hs6"),
-        "unit_values": market_trade.unit_values(reader, market),
+        "demand_sectors": demand_sectors,
+        "demand_products": demand_products,
+        "unit_values": unit_values,
         "tariffs": market_trade.tariff_margins(reader, market),
         "mirror": market_trade.mirror_flags(reader, market),
         "notifications": notes[:NOTIFICATIONS_SHOWN],
@@ -130,12 +178,35 @@ def market_context(reader: WatchReader, market: str) -> dict[str, Any]:
         "due_soon": sum(1 for n in notes if n["due_soon"]),
         "value_at_stake_usd": distinct_value(n for n in notes if n["is_open"]),
         "scopes": scopes(reader, market) if is_eu else [],
-        "rasff": rasff(reader) if is_eu else [],
+        "rasff": rasff_rows,
         "alerts": alerts,
         "alert_counts": _count_by(alerts, "rule"),
         "feed": feed_items(reader, market),
         "deadline_days": reader.deadline_days,
+        "lines": lines,
     }
+
+
+def is_eu_market(reader: WatchReader, market: str) -> bool:
+    return market in reader.eu_members
+
+
+def _years(rows: list[Record]) -> list[int]:
+    return [rows[0]["year"]] if rows else []
+
+
+def _year_origins(
+    reader: WatchReader, market: str, years: list[int], level: str | None = None
+) -> list[Origin]:
+    """Where the market's annual rows of those years come from (demand, unit values)."""
+    if not years:
+        return []
+    where = "market_iso3 = ? and period_kind = 'annual' and period in (select unnest(?::varchar[]))"
+    params: list[Any] = [market, sorted({str(y) for y in years})]
+    if level is not None:
+        where += " and level = ?"
+        params.append(level)
+    return reader.provenance.rows("mart.watch_market_shares", where, params)
 
 
 def _count_by(rows: list[Record], key: str) -> dict[str, int]:

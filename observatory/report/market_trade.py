@@ -33,13 +33,18 @@ def _label(code: str | None, description: str | None) -> str:
 
 
 def share_moves(reader: WatchReader, market: str, level: str, kind: str = "annual") -> Record:
-    """{period, rows, total}: the largest share changes of a level, latest period."""
+    """{period, previous_period, their texts, rows, total, incomplete, sources}: the largest
+    share changes of a level in the latest period of a kind. `incomplete`: some rows' partner
+    rows do not cover the market total (a share of the World total, no rank); `sources`: the
+    line naming where the rows come from."""
     period = reader.latest_period(market, kind)
+    empty = {"level": level, "kind": kind, "rows": [], "total": 0, "incomplete": False,
+             "sources": ""}
     if period is None:
-        return {"period": None, "rows": [], "total": 0}
+        return {"period": None, "previous_period": None, **empty}
     limit = 1000 if level == "sector" else MOVES_SHOWN
     table = catalogue.SHARE_MOVES
-    columns = [*table.fields, "home_exports_prev_usd", "home_rank_prev"]
+    columns = [*table.fields, "home_exports_prev_usd", "home_rank_prev", "partners_complete"]
     rows = reader.tables.records(
         f"""
         select {reader.tables.select(table.source, columns)}, count(*) over () as total
@@ -52,7 +57,17 @@ def share_moves(reader: WatchReader, market: str, level: str, kind: str = "annua
     )
     for r in rows:
         r["description"] = reader.describe(level, r["code"], r["description"])
-    return {**period, "rows": rows, "total": rows[0]["total"] if rows else 0}
+        # A share of the market's World total: no rank among partners that do not cover it.
+        r["ranked"] = r["partners_complete"] is not False
+    sources = reader.provenance.line(reader.share_origins(market, kind, period["period"], level))
+    return {
+        **period,
+        **empty,
+        "rows": rows,
+        "total": rows[0]["total"] if rows else 0,
+        "incomplete": any(not r["ranked"] for r in rows),
+        "sources": sources,
+    }
 
 
 def moves_chart(rows: list[Record], title: str, lang: str) -> Markup | None:

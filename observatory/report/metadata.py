@@ -4,14 +4,17 @@ footer), and whether the published data are synthetic (the demo banner)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from observatory.report import parameters
+from observatory.report.formatting import Formatter
+from observatory.report.navigation import site_sections
 from observatory.report.parameters import RunParameters
 from observatory.report.published import PublishedTables
-from observatory.report.texts import source_label
+from observatory.report.sources import Origin, origin_clauses
+from observatory.report.texts import source_label, translations
 
 SAMPLE_MAX_CHARS = 200
 FAILURES_SHOWN = 50
@@ -29,6 +32,7 @@ class SourceFile:
     status: str
     is_synthetic: bool
     message: str | None
+    ended_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -62,10 +66,16 @@ class RunMetadata:
     failures_total: int
     table_rows: list[tuple[str, int]]
     is_synthetic: bool
+    # The published sources as the page's language names them, with their releases:
+    # "CEPII BACI, version 202601", "OMC ePing, chargé le 5 décembre 2026".
+    source_texts: list[str] = field(default_factory=list)
+    # The site's sections the database gives pages to (navigation.site_sections).
+    sections: frozenset[str] = frozenset({"home"})
 
     @property
     def published_sources(self) -> list[tuple[str, list[str]]]:
-        """(display name, releases) of the sources whose files are published."""
+        """(display name, releases) of the sources whose files are published (display names
+        of `texts.SOURCE_LABELS`; pages show `source_texts`)."""
         releases: dict[str, list[str]] = {}
         for file in self.sources:
             if file.status == "published":
@@ -109,7 +119,7 @@ def load_sources(tables: PublishedTables) -> list[SourceFile]:
     rows = tables.rows(
         """
         select source, release, file_name, file_sha256, rows_read, rows_loaded,
-               rows_rejected, status, coalesce(is_synthetic, false), message
+               rows_rejected, status, coalesce(is_synthetic, false), message, ended_at
         from ops.load_ledger
         qualify row_number() over (
             partition by source, release, file_name
@@ -173,6 +183,21 @@ def count_rows(tables: PublishedTables, names: list[str]) -> list[tuple[str, int
     return [(name, tables.rows(f"select count(*) from {name}")[0][0]) for name in names]
 
 
+def published_source_texts(sources: list[SourceFile], lang: str) -> list[str]:
+    """The published sources and their releases, named in `lang` (a release that is only a
+    file's fingerprint is shown by the date its file was loaded)."""
+    published = [f for f in sources if f.status == "published"]
+    loaded = {
+        (f.source, f.release): f.ended_at for f in published if f.release and f.ended_at
+    }
+    return origin_clauses(
+        [Origin(f.source, f.release) for f in published],
+        translations(lang),
+        Formatter(lang),
+        loaded,
+    )
+
+
 def load_run_metadata(
     tables: PublishedTables,
     *,
@@ -183,14 +208,17 @@ def load_run_metadata(
     """The footer of a page in `lang`, with the row counts of the tables `counted`."""
     run = parameters.run_parameters(tables)
     suites, failures, failures_total = load_validation(tables)
+    sources = load_sources(tables)
     return RunMetadata(
         parameters=run,
         home_name=load_country_name(tables, run.home_iso3, lang),
         generated_at=generated_at,
-        sources=load_sources(tables),
+        sources=sources,
         suites=suites,
         failures=failures,
         failures_total=failures_total,
         table_rows=count_rows(tables, counted),
         is_synthetic=has_synthetic_data(tables),
+        source_texts=published_source_texts(sources, lang),
+        sections=site_sections(tables),
     )

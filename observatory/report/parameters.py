@@ -48,6 +48,11 @@ class StudyParameters:
     demand_growth_cap: float
     tariff_elasticity: float
     actual_years: int
+    # The precedence of the indicators' inputs ([inputs]); null in a database published
+    # before they were recorded.
+    exporter_inputs: str | None = None
+    market_inputs: str | None = None
+    min_world_reporters: int | None = None
 
 
 def run_parameters(tables: PublishedTables) -> RunParameters:
@@ -145,3 +150,14 @@ def watch_parameters(tables: PublishedTables) -> Record:
 def has_watch(tables: PublishedTables) -> bool:
     """Whether the database holds a watch refresh (its digest)."""
     return tables.has("mart.watch_digest")
+
+
+def afcfta_parameters(tables: PublishedTables) -> tuple[bool, int | None, int | None]:
+    """(whether the home country is an AfCFTA State Party, the run's year, the potential's
+    horizon in years): what the AfCFTA pages date their rates by."""
+    home_is_party = bool(tables.value(
+        "select coalesce(bool_or(c.afcfta_state_party), false) from ref.countries as c "
+        "join ops.run_parameters as p on c.iso3 = p.home_iso3"))
+    this_year = tables.value("select year(as_of) from ops.run_parameters")
+    horizon = tables.value("select horizon_years from ops.run_parameters")
+    return home_is_party, this_year, horizon

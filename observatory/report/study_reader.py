@@ -9,9 +9,19 @@ from functools import partial
 from typing import Any
 
 from observatory.report import catalogue
-from observatory.report.formatting import format_decimal, format_usd
+from observatory.report.formatting import Formatter, format_decimal, format_usd
 from observatory.report.parameters import StudyParameters
+from observatory.report.provenance import Provenance
 from observatory.report.published import PublishedTables, Record
+from observatory.report.sources import (
+    Origin,
+    feeds_text,
+    level_text,
+    origin_clauses,
+    reason_text,
+    study_vintage_texts,
+    years_text,
+)
 from observatory.report.texts import code_label
 
 SECTOR_PRODUCTS = 10  # products listed per sector (at most top_n)
@@ -19,6 +29,8 @@ QUADRANT_EXAMPLES = 3
 EXAMPLE_CHARS = 48  # product descriptions in the quadrant table (full text in a tooltip)
 SCATTER_MAX_POINTS = 400  # the densest products: thousands of circles would bloat the page
 CHANGES_SHOWN = 100
+COVERAGE_SHOWN = 100  # groups of mart.input_coverage (the workbook has every row)
+COVERAGE_MARKETS_LISTED = 8  # beyond, a group says how many markets it covers
 
 
 def shorten(text: str, max_chars: int) -> str:
@@ -41,6 +53,8 @@ class StudyReader:
         self.messages = messages
         self.lang = lang
         self.top_n = top_n
+        self.fmt = Formatter(lang)
+        self.provenance = Provenance(tables, messages, lang)
         self.countries = self._country_names()
         self.sectors = self._sector_names()
         self.year = self._reference_year()
@@ -469,11 +483,70 @@ class StudyReader:
         return show(row["previous_value"]), show(row["current_value"])
 
     def vintages(self, version: Record | None) -> list[Record]:
+        """The input vintages of the version, named in the page's language."""
         table = catalogue.VINTAGES
         if version is None or not self.tables.has(table.source):
             return []
-        return self.tables.records(
+        rows = self.tables.records(
             f"select {', '.join(table.fields)} from {table.source} "
             f"where study_id = ?{table.order_by()}",
             [version["study_id"]],
         )
+        for r in rows:
+            r["source"], r["vintage"], r["detail"] = study_vintage_texts(
+                r["source"], r["vintage"], r["detail"], self.messages, self.fmt,
+                self.provenance.loaded,
+            )
+        return rows
+
+    # --- sources of the indicators -------------------------------------------------------
+
+    def coverage(self) -> tuple[list[Record], int]:
+        """mart.input_coverage by side, input, source, use and reason: the years, levels and
+        markets of each group, in the page's language; and how many groups there are."""
+        table = catalogue.COVERAGE
+        if not self.tables.has(table.source):
+            return [], 0
+        rows = self.tables.records(
+            f"""
+            with coverage as (
+                -- Rows and value are counted at the group's finest level: the coarser
+                -- levels are the same trade summed up.
+                select *, max(hs_level) over (partition by side, input, source, used, reason)
+                    as finest
+                from {table.source}
+            )
+            select side, input, source, list(distinct release order by release) as releases,
+                   list(distinct year order by year) as year_list,
+                   list(distinct hs_level order by hs_level desc) as level_list,
+                   list(distinct market_iso3 order by market_iso3)
+                       filter (where market_iso3 is not null) as market_list,
+                   sum(n_rows) filter (where hs_level = finest) as n_rows,
+                   sum(value_usd) filter (where hs_level = finest) as value_usd, used,
+                   reason, max(feeds) as feeds, count(*) over () as total
+            from coverage
+            group by side, input, source, used, reason
+            {table.order_by()}
+            limit ?
+            """,
+            [COVERAGE_SHOWN],
+        )
+        loaded = self.provenance.loaded
+        for r in rows:
+            origins = [Origin(r["source"], release) for release in r["releases"] or []]
+            clauses = origin_clauses(origins or [Origin(r["source"])], self.messages, self.fmt,
+                                     loaded)
+            r["source_text"] = "; ".join(clauses) if clauses else "—"
+            r["years"] = years_text(r["year_list"] or [])
+            r["levels"] = ", ".join(level_text(v, self.messages) for v in r["level_list"] or [])
+            markets = r["market_list"] or []
+            r["markets"] = (
+                self.messages["coverage_markets_count"].format(n=self.fmt.integer(len(markets)))
+                if len(markets) > COVERAGE_MARKETS_LISTED
+                else ", ".join(markets) or "—"
+            )
+            r["use"] = (
+                feeds_text(r["feeds"], self.messages) if r["used"]
+                else reason_text(r["reason"], self.messages)
+            )
+        return rows, (rows[0]["total"] if rows else 0)

@@ -4,7 +4,9 @@ report's `index.html`.
 It reads the study's parameters (required: no study refresh, no report), `ops.study_versions`,
 `ops.study_vintages`, the run metadata and the study marts listed in `STUDY_MARTS`. A mart
 that is missing or empty turns its section into a "no data" sentence naming the table;
-every table caption names its mart.
+every table caption names its mart, and every table and chart states under it the sources
+and releases of its rows (`source_lines`). The section on the data sources ends with what
+fed the indicators and what was left out (`mart.input_coverage`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from observatory.report.formatting import Formatter, check_language, format_deci
 from observatory.report.metadata import load_run_metadata
 from observatory.report.page import page_context, render_page
 from observatory.report.parameters import StudyParameters
-from observatory.report.published import PublishedTables
+from observatory.report.published import PublishedTables, Record
 from observatory.report.study_reader import StudyReader
 from observatory.report.texts import code_label
 
@@ -42,6 +44,7 @@ STUDY_MARTS = (
     "mart.export_potential",
     "mart.afcfta_openings",
     "mart.study_changes",
+    "mart.input_coverage",
 )
 
 
@@ -103,7 +106,10 @@ def render_study_report(
     space_year, space, space_total = reader.product_space()
     space_title = t["pci_chart_title"].format(year=space_year)
     potential_markets = reader.potential_markets()
+    diversification = reader.diversification()
     version = reader.version()
+    changes = reader.changes(version)
+    coverage, coverage_total = reader.coverage()
     threshold_text = format_decimal(params.rca_threshold, lang, 2)
 
     context.update(
@@ -141,17 +147,78 @@ def render_study_report(
         space_total=space_total,
         space_title=space_title,
         space_chart=study_charts.product_space_chart(space, space_title, t, lang),
-        diversification=reader.diversification(),
+        diversification=diversification,
         potential_markets=potential_markets,
         potential_top=reader.potential_top(),
         neutral_markets=[m for m in potential_markets if m["neutral_products"]],
         afcfta=reader.afcfta(),
-        changes=reader.changes(version),
+        changes=changes,
         version=version,
         vintages=reader.vintages(version),
+        coverage=coverage,
+        coverage_total=coverage_total,
+        lines=source_lines(
+            reader,
+            year=year,
+            market_year=market_year,
+            markets=[m["market_iso3"] for m in markets],
+            cms_years=cms_years,
+            level=level,
+            eci_years=[r["year"] for r in eci],
+            space_year=space_year,
+            diversification_years=[r["year"] for r in diversification if r["year"]],
+            changes=changes["rows"],
+        ),
         method=_method_values(params, fmt, cms_years, level, threshold_text),
     )
     return render_page(TEMPLATE, context, Path(out_dir) / STUDY_REPORT_FILES[lang])
+
+
+def source_lines(
+    reader: StudyReader,
+    *,
+    year: int | None,
+    market_year: int | None,
+    markets: list[str],
+    cms_years: tuple[int, int],
+    level: int | None,
+    eci_years: list[int],
+    space_year: int | None,
+    diversification_years: list[int],
+    changes: list[Record],
+) -> dict[str, str]:
+    """The source line of each table and chart, from the rows it shows: the marts that
+    carry their rows' source give it; the others are read from what fed them."""
+    prov = reader.provenance
+    competitiveness = "mart.product_competitiveness"
+    products = prov.rows(competitiveness, "level = 'hs6' and year = ?", [year]) if year else []
+    markets_origins = []
+    if market_year is not None:
+        markets_origins = [
+            *prov.rows(competitiveness, "level = 'hs6' and year = ?", [market_year]),
+            *prov.rows(
+                "mart.market_product_shares",
+                "level = 'hs6' and year = ? and market_iso3 in (select unnest(?::varchar[]))",
+                [market_year, markets],
+            ),
+        ]
+    potential = prov.export_potential()
+    untapped = any(r["change"] == "untapped" for r in changes)
+    return {
+        "products": prov.line(products),
+        "sectors": prov.line(
+            prov.rows(competitiveness, "level = 'sector' and year = ?", [year]) if year else []
+        ),
+        "markets": prov.line(markets_origins),
+        "concentration": prov.line(prov.rows("mart.home_concentration")),
+        "cms": prov.line(prov.reconciled(cms_years)),
+        "eci": prov.line(prov.exporter_side(eci_years, [level]) if level else []),
+        "space": prov.line(prov.exporter_side([space_year]) if space_year else []),
+        "diversification": prov.line(prov.exporter_side(diversification_years)),
+        "potential": prov.line(potential),
+        "afcfta": prov.line(prov.afcfta_openings()),
+        "changes": prov.line(products, potential if untapped else []),
+    }
 
 
 def _method_values(

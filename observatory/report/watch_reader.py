@@ -1,6 +1,7 @@
 """What the three kinds of watch page read alike: names, the watch's parameters, the
-priority markets, each market's latest period and totals, its ePing notifications and the
-alerts. The sections proper to one page kind are read by that page's module."""
+priority markets, each market's periods (the monthly kinds, then the years) and totals, its
+ePing notifications, the alerts, and where their rows come from (`provenance`). The
+sections proper to one page kind are read by that page's module."""
 
 from __future__ import annotations
 
@@ -9,8 +10,18 @@ from typing import Any
 
 from observatory.report import catalogue, parameters
 from observatory.report.evidence import evidence_items, safe_link
-from observatory.report.formatting import Formatter
+from observatory.report.formatting import Formatter, month_name
+from observatory.report.provenance import Provenance
 from observatory.report.published import PublishedTables, Record
+from observatory.report.sources import Origin
+
+SHARES = "mart.watch_market_shares"
+# The periods of the watch, the monthly kinds first: the watch follows the latest month.
+PERIOD_KINDS = ("rolling12", "ytd", "month", "annual")
+MONTHLY_KINDS = PERIOD_KINDS[:-1]
+# The alert rules computed from the market shares, and the regulatory sources of the others.
+TRADE_RULES = ("share_drop", "competitor_gain", "demand_contraction")
+RULE_SOURCES = {"new_notification": "eping", "deadline": "eping", "rasff_spike": "rasff"}
 
 
 class WatchReader:
@@ -24,6 +35,7 @@ class WatchReader:
         self.t = messages
         self.lang = lang
         self.fmt = Formatter(lang)
+        self.provenance = Provenance(tables, messages, lang)
         self.countries, self.eu_members = self._countries()
         self.sectors = self._sector_names()
         self.watch = parameters.watch_parameters(tables)
@@ -88,37 +100,113 @@ class WatchReader:
     # --- market shares -------------------------------------------------------------------
 
     def latest_period(self, market: str, kind: str = "annual") -> Record | None:
-        """{period, previous_period} of the market's latest period of a kind, or None."""
+        """{period, previous_period} of the market's latest period of a kind, with the
+        texts a page shows for them (`period_text`, `previous_text`), or None."""
         if (market, kind) not in self._periods:
             rows: list[Record] = []
-            if self.tables.has("mart.watch_market_shares"):
+            if self.tables.has(SHARES):
                 rows = self.tables.records(
-                    "select period, previous_period from mart.watch_market_shares "
+                    f"select period, previous_period from {SHARES} "
                     "where market_iso3 = ? and period_kind = ? order by period desc limit 1",
                     [market, kind],
                 )
             self._periods[market, kind] = rows[0] if rows else None
         period = self._periods[market, kind]
-        return dict(period) if period else None
+        if not period:
+            return None
+        return {
+            **period,
+            "kind": kind,
+            "period_text": self.period_text(kind, period["period"]),
+            "previous_text": self.period_text(kind, period["previous_period"]),
+        }
 
-    def market_totals(self, market: str) -> Record | None:
-        """The home country's share of the market's imports of the products it supplies
-        (HS6, latest annual period) and its change."""
+    def kinds(self, market: str) -> list[str]:
+        """The period kinds the market has rows of, the monthly ones first."""
+        if not self.tables.has(SHARES):
+            return []
+        found = {
+            r[0]
+            for r in self.tables.rows(
+                f"select distinct period_kind from {SHARES} where market_iso3 = ?", [market]
+            )
+        }
+        return [kind for kind in PERIOD_KINDS if kind in found]
+
+    def period_text(self, kind: str, period: str | None) -> str:
+        """A period as a page names it: '2024'; '12 mois jusqu'à octobre 2026'; 'janvier–
+        octobre 2026'; 'octobre 2026'."""
+        if not period:
+            return "—"
+        if kind == "annual":
+            return str(period)
+        month = self.fmt.month(period)
+        if kind == "rolling12":
+            return self.t["period_rolling12"].format(month=month)
+        if kind == "ytd" and not str(period).endswith("-01"):
+            return self.t["period_ytd"].format(first=month_name(1, self.lang), month=month)
+        return month
+
+    def share_origins(
+        self, market: str, kind: str, period: str | None, level: str | None = None
+    ) -> list[Origin]:
+        """Where the market's share rows of a period (and level) come from."""
+        if period is None:
+            return []
+        where = "market_iso3 = ? and period_kind = ? and period = ?"
+        params: list[Any] = [market, kind, period]
+        if level is not None:
+            where += " and level = ?"
+            params.append(level)
+        return self.provenance.rows(SHARES, where, params)
+
+    def annual_origins(self, market: str, level: str | None = "hs6") -> list[Origin]:
+        """Where the market's latest annual rows (at a level) come from: what the
+        competitors, unit values, mirror and scope sections are computed over."""
         period = self.latest_period(market)
+        return self.share_origins(market, "annual", period["period"] if period else None, level)
+
+    def recency(self, markets: Iterable[str] | None = None) -> str:
+        """« Données jusqu'à octobre 2026 (Eurostat Comext) ; 2024 (CEPII BACI). » for the
+        markets' rows ('' when the rows do not say)."""
+        selected = list(self.priority if markets is None else markets)
+        return self.provenance.recency(
+            self.provenance.rows(
+                SHARES, "market_iso3 in (select unnest(?::varchar[]))", [selected]
+            )
+        )
+
+    def market_totals(self, market: str, kind: str = "annual") -> Record | None:
+        """The home country's share of the market's imports of the products it supplies
+        (the latest period of a kind; HS6, or CN8 for monthly rows declared only at that
+        level) and its change."""
+        period = self.latest_period(market, kind)
         if period is None:
             return None
+        levels = [
+            r[0]
+            for r in self.tables.rows(
+                f"select distinct level from {SHARES} "
+                "where market_iso3 = ? and period_kind = ? and period = ?",
+                [market, kind, period["period"]],
+            )
+        ]
+        level = next((lv for lv in ("hs6", "cn8") if lv in levels), None)
+        if level is None:
+            return None
         row = self.tables.records(
-            """
+            f"""
             select sum(market_imports_usd) as imports_usd,
                    sum(market_imports_prev_usd) as imports_prev_usd,
                    sum(home_exports_usd) as home_usd, sum(home_exports_prev_usd) as home_prev_usd,
                    count(*) filter (where home_exports_usd > 0) as products
-            from mart.watch_market_shares
-            where market_iso3 = ? and level = 'hs6' and period_kind = 'annual' and period = ?
+            from {SHARES}
+            where market_iso3 = ? and level = ? and period_kind = ? and period = ?
             """,
-            [market, period["period"]],
+            [market, level, kind, period["period"]],
         )[0]
         row.update(period)
+        row["level"] = level
         row["share"] = _ratio(row["home_usd"], row["imports_usd"])
         row["share_prev"] = _ratio(row["home_prev_usd"], row["imports_prev_usd"])
         row["change_pts"] = (
@@ -126,6 +214,7 @@ class WatchReader:
             if row["share"] is not None and row["share_prev"] is not None
             else None
         )
+        row["origins"] = self.share_origins(market, kind, period["period"], level)
         return row
 
     # --- regulation ----------------------------------------------------------------------
@@ -219,6 +308,32 @@ class WatchReader:
             r["market_name"] = self.country(r["market_iso3"])
             r["product"] = r["product_code"] or r["reference"]
         return rows
+
+    def alert_origins(self, where: str, params: list[Any]) -> list[Origin]:
+        """Where the alerts matching `where` (SQL on ops.alerts, written in code) come from:
+        the market-share rows of their market and period for the trade rules, the latest
+        ePing or RASFF batch for the others."""
+        if not self.tables.has("ops.alerts"):
+            return []
+        rules = {
+            r[0]
+            for r in self.tables.rows(
+                f"select distinct rule from ops.alerts where {where}", params
+            )
+        }
+        origins: list[Origin] = []
+        if rules & set(TRADE_RULES):
+            origins += self.provenance.rows(
+                SHARES,
+                f"""exists (
+                    select 1 from ops.alerts as a
+                    where ({where}) and a.rule in (select unnest(?::varchar[]))
+                      and a.market_iso3 = {SHARES}.market_iso3 and a.period = {SHARES}.period
+                )""",
+                [*params, list(TRADE_RULES)],
+            )
+        regulatory = sorted({RULE_SOURCES[rule] for rule in rules if rule in RULE_SOURCES})
+        return origins + self.provenance.ledger(*regulatory)
 
     def open_alert_counts(self) -> dict[str, dict[str, int]]:
         """{market: {rule: open alerts}}."""

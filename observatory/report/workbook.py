@@ -31,7 +31,7 @@ from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 from observatory.errors import WarehouseError
 from observatory.report import catalogue, parameters
 from observatory.report.atomic import save_atomic
-from observatory.report.columns import Column, Table
+from observatory.report.columns import TRANSLATED, Column, Table
 from observatory.report.filenames import STUDY_WORKBOOK_FILES
 from observatory.report.formatting import check_language
 from observatory.report.published import PublishedTables
@@ -240,18 +240,29 @@ class StudyWorkbook:
         return SheetQuery(sql, [], rows, [source, note])
 
     def _query_market_product_shares(self, sheet: Table, total: int, source: str) -> SheetQuery:
-        table, columns, order = sheet.source, self.select_list(sheet), sheet.order_by()
+        """HS6 rows (the other levels, HS4, HS2 and CN8, stay in the database); above the
+        cap, the last year only."""
+        table, columns, order = sheet.source, self.select_list(sheet), self._order(sheet)
+        notes = [source]
+        where = ""
+        if "level" in self.tables.columns(table):
+            where = " where level = 'hs6'"
+            hs6 = int(self.tables.value(f"select count(*) from {table}{where}") or 0)
+            if hs6 < total:
+                notes.append(self.t["wb_hs6_only"].format(shown=hs6, total=total))
+            total = hs6
         if total <= MARKET_SHARES_CAP:
-            return SheetQuery(f"select {columns} from {table}{order}", [], total, [source])
-        year = self.tables.value(f"select max(year) from {table}")
-        rows = int(self.tables.value(f"select count(*) from {table} where year = ?", [year]))
-        note = self.t["wb_last_year_only"].format(year=year, total=total)
-        sql = f"select {columns} from {table} where year = ?{order}"
+            return SheetQuery(f"select {columns} from {table}{where}{order}", [], total, notes)
+        year = self.tables.value(f"select max(year) from {table}{where}")
+        where = f"{where} and year = ?" if where else " where year = ?"
+        rows = int(self.tables.value(f"select count(*) from {table}{where}", [year]))
+        notes.append(self.t["wb_last_year_only"].format(year=year, total=total))
+        sql = f"select {columns} from {table}{where}{order}"
         if rows > MARKET_SHARES_CAP:
             sql += f" limit {MARKET_SHARES_CAP}"
-            capped = self.t["wb_capped"].format(shown=MARKET_SHARES_CAP, total=rows)
-            return SheetQuery(sql, [year], MARKET_SHARES_CAP, [source, note, capped])
-        return SheetQuery(sql, [year], rows, [source, note])
+            notes.append(self.t["wb_capped"].format(shown=MARKET_SHARES_CAP, total=rows))
+            return SheetQuery(sql, [year], MARKET_SHARES_CAP, notes)
+        return SheetQuery(sql, [year], rows, notes)
 
     def _query_complexity_countries(self, sheet: Table, total: int, source: str) -> SheetQuery:
         names = self.tables.has("ref.countries")
@@ -316,7 +327,7 @@ class StudyWorkbook:
         ]
         # Only coded columns need a look at each value (a workbook holds 10^5+ cells).
         translators = [
-            c.unit.workbook_value if c and c.unit.kind == "label" else None for c in columns
+            c.unit.workbook_value if c and c.unit.kind in TRANSLATED else None for c in columns
         ]
         # Write-only sheets take their layout before their first row.
         for index, (c, (_, type_name), header) in enumerate(

@@ -57,6 +57,9 @@ def for_profile(cfg: Config, profile: str) -> Source:
     own format it names (`rasff`, `wits_tariffs`), else one that reads the configuration's
     profiles (analysts' files)."""
     own = [s for s in sources() if profile in s.profiles]
+    if own and profile in cfg.profiles:
+        raise ConfigError(f"profiles.{profile}: the name of a source's own file format "
+                          f"({own[0].label}); give the profile another name")
     readers = [s for s in sources() if s.handles_profile(cfg, profile)]
     if own or readers:
         return (own or readers)[0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import asdict
 from datetime import date
 from typing import Any
@@ -14,10 +15,13 @@ import duckdb
 
 from observatory import plan
 from observatory.config import Config
+from observatory.errors import ReferenceDataError
 from observatory.faults import checkpoint
 from observatory.sources import registry
 from observatory.warehouse import ledger, sql_runner
 from observatory.warehouse.session import work_db
+
+log = logging.getLogger(__name__)
 
 TRADE_MARTS = "trade marts"  # sql/mart/trade (observatory.plan.SQL_LAYERS)
 
@@ -37,7 +41,18 @@ def publication_fingerprint(cfg: Config, ref_fingerprint: str) -> str:
     and republishes only when they change.)"""
     return _inputs_fingerprint(
         cfg, ref_fingerprint, rca_threshold=cfg.thresholds.rca, watch=asdict(cfg.watch),
-        mirror_band=[cfg.thresholds.mirror_band_low, cfg.thresholds.mirror_band_high])
+        mirror_band=[cfg.thresholds.mirror_band_low, cfg.thresholds.mirror_band_high],
+        fabric=_fabric_rules(cfg))
+
+
+def _fabric_rules(cfg: Config) -> list[object]:
+    """The exporter fabric's disclosure rules and groups: a change republishes its marts."""
+    from observatory.fabric.restricted import settings
+
+    fab = settings(cfg)
+    return [fab.min_exporters, fab.dominance_share, fab.min_exporters_quantiles,
+            list(fab.earthquake_provinces), fab.program_first_year,
+            fab.matches_per_beneficiary]
 
 
 def _inputs_fingerprint(cfg: Config, ref_fingerprint: str, *,
@@ -75,13 +90,19 @@ def record_refresh_state(cfg: Config, step: str, fingerprint: str, run_id: str) 
 
 
 def build_hs_conversion(cfg: Config, con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Fill ref.hs_conversion for every HS revision core holds at HS6 besides the study's;
-    returns the revisions converted. Weights: world trade in each study code."""
+    """Fill ref.hs_conversion for every HS revision core holds at HS6 (flows and World
+    totals) besides the study's; returns the revisions converted. Weights: world trade in
+    each study code. A revision no table or chain of tables links to the study's is left
+    unconverted: its HS6 rows stay out of the indicators, and mart.hs_revision_conversion
+    and mart.input_coverage show their value as not converted."""
     con.execute("delete from ref.hs_conversion")
     study = cfg.study.hs_revision
     revisions = [r[0] for r in con.execute(
         "select distinct classification from core.trade_flows "
-        "where hs_level = 6 and classification <> ? order by 1", [study]).fetchall()]
+        "where hs_level = 6 and classification <> $study union "
+        "select distinct classification from core.trade_totals "
+        "where hs_level = 6 and classification <> $study order by 1",
+        {"study": study}).fetchall()]
     if not revisions or not cfg.hs_concordance.tables:
         return []
     from observatory.reference.concordance import build_conversion, load_correlation
@@ -93,8 +114,14 @@ def build_hs_conversion(cfg: Config, con: duckdb.DuckDBPyConnection) -> list[str
             "select product_code as target_hs6, sum(value_usd) as weight "
             "from core.trade_flows where classification = ? and hs_level = 6 group by 1",
             [study]).df()
+    converted = []
     for revision in revisions:
-        conversion = build_conversion(correlations, revision, study, weights=weights)
+        try:
+            conversion = build_conversion(correlations, revision, study, weights=weights)
+        except ReferenceDataError as exc:
+            log.warning("%s: its HS6 rows stay out of the indicators", exc)
+            continue
+        converted.append(revision)
         conversion = conversion.assign(source_revision=revision, target_revision=study)
         con.register("_conversion", conversion)
         try:
@@ -102,7 +129,57 @@ def build_hs_conversion(cfg: Config, con: duckdb.DuckDBPyConnection) -> list[str
                         "target_revision, source_hs6, target_hs6, share from _conversion")
         finally:
             con.unregister("_conversion")
-    return revisions
+    return converted
+
+
+def _years(years: list[int]) -> str:
+    """2019–2024, or 2017, or 2017, 2019–2020."""
+    years = sorted(set(years))
+    spans: list[list[int]] = []
+    for year in years:
+        if spans and year == spans[-1][1] + 1:
+            spans[-1][1] = year
+        else:
+            spans.append([year, year])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
+
+
+def coverage_lines(cfg: Config) -> list[str]:
+    """One line per source from mart.input_coverage: which side of the indicators it fed,
+    for which years and levels, and what of it was left out and why."""
+    with work_db(cfg) as con:
+        rows = con.execute(
+            "select source, side, input, used, year, hs_level, reason, market_iso3, n_rows "
+            "from mart.input_coverage order by source, side, year").fetchall()
+    by_source: dict[str, dict[str, Any]] = {}
+    for source, side, input_, used, year, level, reason, market, n_rows in rows:
+        entry = by_source.setdefault(source, {"used": {}, "unused": {}})
+        if used:
+            key = (side, input_)
+            slot = entry["used"].setdefault(key, {"years": set(), "levels": set(),
+                                                  "markets": set()})
+            slot["years"].add(year)
+            slot["levels"].add(level)
+            if market:
+                slot["markets"].add(market)
+        else:
+            slot = entry["unused"].setdefault(reason, {"years": set(), "rows": 0})
+            slot["years"].add(year)
+            slot["rows"] += n_rows
+    lines = []
+    for source, entry in sorted(by_source.items()):
+        parts = []
+        for (side, input_), slot in sorted(entry["used"].items()):
+            levels = "/".join(f"HS{lv}" if lv != 8 else "CN8"
+                              for lv in sorted(slot["levels"], reverse=True))
+            where = (f", {len(slot['markets'])} market(s)" if slot["markets"] else "")
+            parts.append(f"{side} side ({input_}) {_years(list(slot['years']))} "
+                         f"{levels}{where}")
+        for reason, slot in sorted(entry["unused"].items()):
+            parts.append(f"not used {_years(list(slot['years']))}: {reason} "
+                         f"({slot['rows']:,} row(s))")
+        lines.append(f"{source}: " + "; ".join(parts))
+    return lines
 
 
 def build_marts(cfg: Config) -> dict[str, int]:

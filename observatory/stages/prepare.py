@@ -3,6 +3,7 @@ reference tables, the run's parameters, and what a killed run left behind."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import UTC, date, datetime
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from observatory import parameters, plan
 from observatory.config import Config
 from observatory.errors import ConfigError
+from observatory.reference import rates
 from observatory.sources import registry
 from observatory.warehouse import ledger, publish, sql_runner
 from observatory.warehouse.aftermath import settle_killed_runs
@@ -49,6 +51,9 @@ def prepare_warehouse(cfg: Config, run_id: str, as_of: date) -> dict[str, Any]:
     with work_db(cfg) as con:
         sql_runner.apply_layers(con, plan.TABLE_LAYERS)
         ref_fingerprint = load_reference(con)
+        rates_fingerprint = rates.load_rates(con, rates.rate_files(cfg.rates.paths))
+        ref_fingerprint = hashlib.sha256(
+            f"{ref_fingerprint}:{rates_fingerprint}".encode()).hexdigest()
         sql_runner.apply_layers(con, plan.VIEW_LAYERS)
         abandoned = ledger.abandon_unfinished(con)
         recorded = publish.publication(cfg.warehouse.published)

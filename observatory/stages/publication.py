@@ -22,7 +22,7 @@ from observatory.config import Config
 from observatory.errors import ConfigError
 from observatory.faults import checkpoint
 from observatory.report import manifest as report_manifest
-from observatory.warehouse import db, ledger, publish
+from observatory.warehouse import db, descriptions, ledger, publish
 from observatory.warehouse.session import work_db
 
 REPORT_FILES = {"fr": ("index.html", "study.html", "study.xlsx", "watch.html", "digest.html"),
@@ -39,6 +39,8 @@ def stage_publication(cfg: Config, run_id: str, fingerprint: str) -> Path:
         con.execute("insert into ops.publications (run_id, fingerprint, published_at, seq) "
                     "select ?, ?, ?, coalesce(max(seq), 0) + 1 from ops.publications",
                     [run_id, fingerprint, ledger.now()])
+        # Every table and column described for researchers (COMMENT ON, the data dictionary).
+        descriptions.apply_comments(con)
         con.execute("checkpoint")
     return publish.snapshot(cfg.warehouse.work, cfg.warehouse.published, run_id)
 
@@ -108,7 +110,8 @@ def render_reports(cfg: Config, snapshot_path: Path, langs: tuple[str, ...],
         db.configure(con, cfg.warehouse)
         return render_all(con, cfg.report.dir, langs, top_n=cfg.thresholds.top_products,
                           top_markets=cfg.thresholds.top_markets,
-                          top_opportunities=cfg.analysis.top_opportunities, markets=markets)
+                          top_opportunities=cfg.analysis.top_opportunities, markets=markets,
+                          priority=cfg.priority, product_fiches=cfg.report.product_fiches)
     finally:
         con.close()
 

@@ -8,9 +8,10 @@ the Growth Lab's `ecomplexity` conventions, see observatory.indicators.complexit
   thresholds.rca, else 0), density (feasibility), COG (opportunity gain) and distance =
   1 - density (the Atlas convention). No rows for a year the home country exports nothing.
 
-`level` is 4 or 6 (`analysis.complexity_levels`). Exports X_cp are the study's flows
-(staging.stg_trade_flows_study: reconciled annual BACI rows at HS6, study years) summed over
-importers, and for HS4 also over the HS6 codes of each HS4 (left(product_code, 4)).
+`level` is 4 or 6 (`analysis.complexity_levels`). Exports X_cp are the exporters' world
+exports at that level from the input chosen for the year and level
+(staging.stg_exporter_world: reconciled BACI flows summed over importers, HS4 summed from
+HS6; else reporters' World rows, exporters' declarations or mirror data, per [inputs]).
 
 Memory: one year at a time, DuckDB sums the year's flows into a temporary table (at most
 countries x products rows a level, about 1 million at HS6 for BACI); each level of the year
@@ -44,7 +45,7 @@ COLS = {"time": "year", "loc": "exporter_iso3", "prod": "product_code", "val": "
 LEVELS = (4, 6)
 # Part of every fingerprint: bump it when the method, its conventions or the marts' columns
 # change, and the next build recomputes every year.
-METHOD_VERSION = 1
+METHOD_VERSION = 2  # 2: exports from staging.stg_exporter_world
 # The mart tables and their columns, created before any row is inserted so that an empty
 # study still has them with their types.
 TABLES: dict[str, dict[str, str]] = {
@@ -190,34 +191,35 @@ def year_fingerprints(
     rca_threshold: float,
 ) -> dict[Pair, str]:
     """{(year, level): fingerprint} of what each year's complexity is computed from: the
-    year's rows as the marts read them (staging.stg_trade_flows_study: reconciled annual HS6
-    flows, after any HS-revision conversion) and the parameters.
+    year's rows at that level as the marts read them (staging.stg_exporter_world: the
+    exporters' world exports from the input chosen for the year and level, after any
+    HS-revision conversion) and the parameters.
 
     The rows enter as their count and the sum, as a 128-bit integer, of a 64-bit hash of
     (exporter, product, value): the sum does not depend on row order or the parallel plan
     (unlike a sum of doubles), identical rows do not cancel (unlike XOR), and a changed,
     added or removed row changes it except with odds of about 2^-64. The importer is left
-    out: the marts sum over importers. One scan of the study years' flows for all of them.
+    out: the marts sum over importers. One scan of the study years' rows for all of them.
     """
     if not years:
         return {}
     found = {
-        year: (n_rows, str(row_hashes))
-        for year, n_rows, row_hashes in con.execute(
+        (year, level): (n_rows, str(row_hashes))
+        for year, level, n_rows, row_hashes in con.execute(
             """
-            select year, count(*), sum(hash(exporter_iso3, product_code, value_usd))
-            from staging.stg_trade_flows_study
-            where hs_level = 6 and freq = 'A' and reported_by = 'reconciled'
-              and year between ? and ?
-            group by year
+            select year, hs_level, count(*),
+                   sum(hash(exporter_iso3, product_code, value_usd, input, source))
+            from staging.stg_exporter_world
+            where year between ? and ?
+            group by year, hs_level
             """,
             [min(years), max(years)],
         ).fetchall()
     }
     out: dict[Pair, str] = {}
     for year in years:
-        n_rows, row_hashes = found.get(year, (0, "0"))
         for level in sorted(set(levels)):
+            n_rows, row_hashes = found.get((year, level), (0, "0"))
             payload = {"method": METHOD_VERSION, "home": home_iso3,
                        "rca_threshold": float(rca_threshold), "level": level, "year": year,
                        "rows": n_rows, "row_hashes": row_hashes}
@@ -311,40 +313,20 @@ def _compute(
 
 
 def _stage_exports(con: duckdb.DuckDBPyConnection, year: int, levels: list[int]) -> None:
-    """One year's exports by (level, exporter, product) in a temporary table: HS6 summed
-    over importers, HS4 summed from those; only positive totals (the others carry no
-    trade). One year at a time keeps DuckDB's aggregation to one year's groups."""
-    selects = {
-        6: "select 6 as level, * from hs6 where value_usd > 0",
-        4: "select 4 as level, * from hs4 where value_usd > 0",
-    }
-    final = "\n            union all\n            ".join(selects[level] for level in levels)
+    """One year's exports by (level, exporter, product) in a temporary table: the
+    exporters' world exports at each level from the input chosen for that year and level
+    (staging.stg_exporter_world: reconciled flows summed over importers, or reporters' World
+    rows, ...); only positive totals (the others carry no trade). One year at a time keeps
+    DuckDB's aggregation to one year's groups."""
     con.execute(
         f"""
         create or replace temp table {_EXPORTS} as
-        with hs6 as (
-            select
-                year,
-                exporter_iso3,
-                product_code,
-                sum(value_usd) as value_usd
-            from staging.stg_trade_flows_study
-            where hs_level = 6 and freq = 'A' and reported_by = 'reconciled' and year = ?
-            group by all
-        ),
-
-        hs4 as (
-            select year, exporter_iso3, left(product_code, 4) as product_code,
-                   sum(value_usd) as value_usd
-            from hs6
-            group by all
-        ),
-
-        final as (
-            {final}
-        )
-
-        select * from final
+        select hs_level as level, year, exporter_iso3, product_code,
+               sum(value_usd) as value_usd
+        from staging.stg_exporter_world
+        where year = ? and hs_level in ({", ".join(str(int(level)) for level in levels)})
+        group by all
+        having sum(value_usd) > 0
         """,
         [year],
     )

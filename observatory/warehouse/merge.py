@@ -17,10 +17,14 @@ SQL = "core/merges/reported.sql"
 
 def replace_reported_partitions(
     con: duckdb.DuckDBPyConnection, staging_view: str, batch_id: str, source: str, release: str,
-    guard: partitions.Guard | None = None, what: str | None = None,
+    guard: partitions.Guard | None = None, what: str | None = None, *,
+    by_month: bool = False, by_product: bool = False,
 ) -> tuple[dict[str, int], partitions.ChangeReport]:
     """Replace the batch's (reporter, flow, freq, year) partitions of `source` in
     core.trade_flows (bilateral rows) and core.trade_totals (World rows), in one transaction.
+    `by_month`: a partition is one month of the year (a file of one month must not delete
+    the other months); `by_product`: one product too (an answer to a query naming its
+    products must not delete the products it was not asked for).
 
     The staging view must have the columns of core plus reporter_iso3, flow,
     partner_is_world and is_breakdown. The partitions' rows before and after are compared
@@ -28,7 +32,8 @@ def replace_reported_partitions(
     changes nothing. Returns the rows the batch now has in each table, and the comparison.
     """
     guard = guard or partitions.Guard()
-    params = {"source": source, "release": release, "batch_id": batch_id}
+    params = {"source": source, "release": release, "batch_id": batch_id,
+              "by_month": by_month, "by_product": by_product}
 
     def statement(name: str) -> str:
         return queries.statement(SQL, name, view=staging_view)

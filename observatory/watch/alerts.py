@@ -8,7 +8,8 @@ cleared; an open alert that is still a candidate is only marked as seen.
 
 Rules (thresholds from ops.run_parameters; trade rules only for products the home country
 exported to the market for at least min_value_usd in the previous period; the latest
-annual period, and the latest rolling 12 months where monthly data are loaded):
+annual period of each market, and its latest monthly windows (12 months, year to date,
+month) where monthly data are loaded: each market's own latest month):
     share_drop          the home country's share fell by more than share_drop_pts points
     competitor_gain     a watched competitor's share rose by more than competitor_gain_pts
     demand_contraction  the market's imports fell by more than demand_contraction_pct %
@@ -33,14 +34,16 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from observatory.watch import baselines
+
 RULES = ("share_drop", "competitor_gain", "demand_contraction", "new_notification",
          "deadline", "rasff_spike")
 NEW_NOTIFICATION_DAYS = 30
 
 _LATEST = """
     latest as (
-        select period_kind, max(period) as period from mart.watch_market_shares
-        group by period_kind
+        select market_iso3, period_kind, max(period) as period from mart.watch_market_shares
+        group by market_iso3, period_kind
     )"""
 
 CANDIDATES: dict[str, str] = {
@@ -52,7 +55,7 @@ CANDIDATES: dict[str, str] = {
                s.market_imports_usd, s.home_rank, s.home_rank_prev,
                -s.share_change_pts as severity
         from mart.watch_market_shares as s
-        join latest using (period_kind, period), p
+        join latest using (market_iso3, period_kind, period), p
         where s.level = 'hs6' and s.share_change_pts < -p.share_drop_pts
           and s.home_exports_prev_usd >= p.min_value_usd
         """,
@@ -64,7 +67,7 @@ CANDIDATES: dict[str, str] = {
                c.gains_while_home_loses, s.share_change_pts as home_share_change_pts,
                s.home_exports_prev_usd, c.share_change_pts as severity
         from mart.watch_competitors as c
-        join latest using (period_kind, period)
+        join latest using (market_iso3, period_kind, period)
         join mart.watch_market_shares as s
           using (market_iso3, level, code, period_kind, period), p
         where c.level = 'hs6' and c.role = 'competitor'
@@ -148,6 +151,10 @@ def evaluate_alerts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, An
             candidates[alert["alert_key"]] = alert
     open_keys = {key: alert_id for key, alert_id in con.execute(
         "select alert_key, alert_id from ops.alerts where status = 'open'").fetchall()}
+    # Thresholds scaled to the market's size; the first publication's situation is the
+    # baseline, not alerts (observatory.watch.baselines).
+    candidates = baselines.scale_thresholds(con, candidates)
+    candidates, baseline = baselines.hold_back(con, run_id, candidates, open_keys)
     now = datetime.now(UTC).replace(tzinfo=None)
     raised: dict[str, int] = dict.fromkeys(RULES, 0)
     for key, alert in candidates.items():
@@ -169,7 +176,8 @@ def evaluate_alerts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, An
                     "where alert_id = ?", [run_id, now, alert_id])
     (still_open,), = con.execute(
         "select count(*) from ops.alerts where status = 'open'").fetchall()
-    return {"raised": raised, "cleared": len(gone), "open": int(still_open)}
+    return {"raised": raised, "cleared": len(gone), "open": int(still_open),
+            "baseline": baseline}
 
 
 def _plain(value: Any) -> Any:

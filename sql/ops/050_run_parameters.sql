@@ -34,6 +34,11 @@ alter table ops.run_parameters add column if not exists watch_top_products integ
 alter table ops.run_parameters add column if not exists deadline_days integer;
 alter table ops.run_parameters add column if not exists rasff_spike_ratio double;
 alter table ops.run_parameters add column if not exists rasff_spike_min integer;
+alter table ops.run_parameters add column if not exists min_value_ppm double;
+-- [inputs]: the precedence of the indicators' inputs, comma-separated, in order.
+alter table ops.run_parameters add column if not exists exporter_inputs varchar;
+alter table ops.run_parameters add column if not exists market_inputs varchar;
+alter table ops.run_parameters add column if not exists min_world_reporters integer;
 
 -- The markets of the run: role 'priority' (study.priority_markets) or 'competitor'
 -- (study.competitors).

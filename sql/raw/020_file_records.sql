@@ -15,7 +15,9 @@ create table if not exists raw.file_records (
     is_breakdown   boolean not null default false
 );
 
--- How to read a batch's fields: the profile's settings for that file.
+-- How to read a batch's fields: the profile's settings for that file. classification ''
+-- = the revision in force in each row's year; blank_values: rows whose value was blank,
+-- read as "no data" (profile blank_values = "no_data") and not loaded.
 create table if not exists raw.file_batches (
     batch_id         varchar primary key,
     profile          varchar not null,
@@ -27,8 +29,10 @@ create table if not exists raw.file_batches (
     value_multiplier double not null,
     quantity_unit    varchar not null,
     reported_by      varchar not null,
-    classification   varchar not null
+    classification   varchar not null,
+    blank_values     bigint not null default 0
 );
+alter table raw.file_batches add column if not exists blank_values bigint default 0;
 
 -- The batch's country codes mapped to ISO3 (or a non-country label such as S19, or W00 for
 -- the World); label null = unknown code.

@@ -1,7 +1,9 @@
 -- Analysts' file rows typed and mapped with their batch's profile: numbers with the file's
 -- decimal and thousands marks, values to USD, quantities to metric tons, Comtrade's H0..H6
 -- revision codes to HS92..HS22, countries through the batch's code map, flows to X/M, and
--- the exporter/importer orientation from the reporter's flow.
+-- the exporter/importer orientation from the reporter's flow. A row's HS revision is its
+-- classification column's, else the profile's, else the one in force in the row's year
+-- (the table of REVISION_FROM_YEAR in observatory/sources/files/settings.py).
 create or replace view staging.stg_file_records as
 with source as (
     select r.*, b.profile, b.fixed_reporter, b.has_partner, b.flow as batch_flow,
@@ -24,6 +26,7 @@ numbers as (
                  else replace(trim(quantity), thousands_mark, '') end,
             '[ \x{00a0}\x{202f}]', '', 'g'), decimal_mark, '.') as quantity_text,
         regexp_replace(trim(product), '[.\s]', '', 'g') as product_text,
+        try_cast(left(trim(year), 4) as integer) as year_number,
         lower(trim(flow)) as flow_text
     from source
 ),
@@ -41,7 +44,7 @@ typed as (
         case when regexp_full_match(n.product_text, '[0-9]+')
                   and length(n.product_text) in (1, 3, 5)
              then '0' || n.product_text else n.product_text end as product_code,
-        try_cast(left(trim(n.year), 4) as integer) as year,
+        n.year_number as year,
         coalesce(try_cast(nullif(trim(n.month), '') as integer),
                  case when length(trim(n.year)) = 6
                       then try_cast(right(trim(n.year), 2) as integer) end) as month,
@@ -61,7 +64,12 @@ typed as (
         case upper(trim(coalesce(n.classification, '')))
             when 'H0' then 'HS92' when 'H1' then 'HS96' when 'H2' then 'HS02'
             when 'H3' then 'HS07' when 'H4' then 'HS12' when 'H5' then 'HS17'
-            when 'H6' then 'HS22' when '' then n.batch_classification
+            when 'H6' then 'HS22'
+            when '' then coalesce(nullif(n.batch_classification, ''), case
+                when n.year_number >= 2022 then 'HS22' when n.year_number >= 2017 then 'HS17'
+                when n.year_number >= 2012 then 'HS12' when n.year_number >= 2007 then 'HS07'
+                when n.year_number >= 2002 then 'HS02' when n.year_number >= 1996 then 'HS96'
+                when n.year_number is not null then 'HS92' end)
             else upper(trim(n.classification))
         end as classification,
         n.batch_reported_by

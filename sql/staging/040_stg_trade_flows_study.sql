@@ -1,7 +1,9 @@
 -- Bilateral flows in the study's HS revision: HS6 flows reported in another revision are
--- converted through ref.hs_conversion (value and quantity split by share); flows at HS2 or
--- HS4 level and HS6 codes the conversion does not know stay out (mart.hs_revision_
--- conversion reports them). Flows already in the study's revision pass unchanged.
+-- converted through ref.hs_conversion (value and quantity split by share); HS6 codes the
+-- conversion does not know stay out (mart.hs_revision_conversion and mart.input_coverage
+-- report them). Flows already in the study's revision pass unchanged, and so do flows
+-- reported at another level (HS2, HS4 headings, CN8, totals): UNSD correlates HS6 codes
+-- only, so they keep their code under the study's revision (mart.input_coverage says so).
 create or replace view staging.stg_trade_flows_study as
 with params as (
     select hs_revision from ops.run_parameters
@@ -11,6 +13,12 @@ same_revision as (
     select f.*
     from core.trade_flows as f, params as p
     where f.classification = p.hs_revision
+),
+
+other_levels as (
+    select f.* replace (p.hs_revision as classification)
+    from core.trade_flows as f, params as p
+    where f.classification <> p.hs_revision and f.hs_level <> 6
 ),
 
 converted as (
@@ -31,6 +39,8 @@ converted as (
 
 final as (
     select * from same_revision
+    union all
+    select * from other_levels
     union all
     select * from converted
 )

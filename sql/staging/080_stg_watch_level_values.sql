@@ -1,7 +1,9 @@
 -- Every supplier's value for the (period, market, level, code) the watch compares: the
 -- periods the home country supplies a code in, and a year either side. Suppliers are
--- aggregated only for those pairs, never all exporters x all markets. Levels: 'hs6',
--- 'hs4' = left(hs6, 4), 'sector' (ref.hs_sectors; 'other'). Read by watch_trade/010 and 020.
+-- aggregated only for those pairs, never all exporters x all markets. Levels: a row's own
+-- ('hs6', 'hs4', 'cn8'), and for HS6 rows that roll up (staging.stg_watch_flows.rolls_up)
+-- 'hs4' = left(hs6, 4) and 'sector' (ref.hs_sectors; 'other'). Read by watch_trade/010 and
+-- 020.
 create or replace view staging.stg_watch_level_values as
 with params as (
     select home_iso3 from ops.run_parameters
@@ -12,14 +14,15 @@ flows as materialized (
     select * from staging.stg_watch_flows
 ),
 
--- The home country's rows under their three codes: hs6, hs4 and sector (HS4 data: hs4
--- only).
+-- The home country's rows under their codes: their own level's, and for HS6 rows that
+-- roll up, hs4 and sector.
 level_rows as (
     select v.period_kind, v.period, v.market_iso3, v.exporter_iso3, v.value_usd,
            unnest([
-               {'level': 'hs6', 'code': case when v.hs_level = 6 then v.product_code end},
-               {'level': 'hs4', 'code': left(v.product_code, 4)},
-               {'level': 'sector', 'code': v.sector}
+               {'level': case v.hs_level when 8 then 'cn8' else 'hs' || v.hs_level end,
+                'code': v.product_code},
+               {'level': 'hs4', 'code': case when v.rolls_up then left(v.product_code, 4) end},
+               {'level': 'sector', 'code': case when v.rolls_up then v.sector end}
            ], recursive := true)
     from flows as v
     where v.exporter_iso3 = (select home_iso3 from params) and v.value_usd > 0
@@ -43,13 +46,14 @@ needed as materialized (
 )
 
 -- One aggregation per level (the level rows' codes, without unnesting every flow).
-select f.period_kind, f.period, f.market_iso3, 'hs6' as level, f.product_code as code,
-       f.exporter_iso3, sum(f.value_usd) as value_usd
+select f.period_kind, f.period, f.market_iso3,
+       case f.hs_level when 8 then 'cn8' else 'hs' || f.hs_level end as level,
+       f.product_code as code, f.exporter_iso3, sum(f.value_usd) as value_usd
 from flows as f
-semi join (select * from needed where level = 'hs6') as n
+semi join needed as n
   on n.period_kind = f.period_kind and n.period = f.period
  and n.market_iso3 = f.market_iso3 and n.code = f.product_code
-where f.hs_level = 6
+ and n.level = case f.hs_level when 8 then 'cn8' else 'hs' || f.hs_level end
 group by all
 union all
 select f.period_kind, f.period, f.market_iso3, 'hs4' as level, left(f.product_code, 4) as code,
@@ -58,6 +62,7 @@ from flows as f
 semi join (select * from needed where level = 'hs4') as n
   on n.period_kind = f.period_kind and n.period = f.period
  and n.market_iso3 = f.market_iso3 and n.code = left(f.product_code, 4)
+where f.rolls_up
 group by all
 union all
 select f.period_kind, f.period, f.market_iso3, 'sector' as level, f.sector as code,
@@ -66,4 +71,5 @@ from flows as f
 semi join (select * from needed where level = 'sector') as n
   on n.period_kind = f.period_kind and n.period = f.period
  and n.market_iso3 = f.market_iso3 and n.code = f.sector
+where f.rolls_up
 group by all

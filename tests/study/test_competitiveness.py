@@ -51,7 +51,7 @@ COLUMNS = [
     "world_total_exports_usd", "world_market_share", "world_market_share_change_pts", "rca",
     "rsca", "trade_balance_index", "markets_served", "markets_importing",
     "market_penetration", "window_start_year", "home_exports_cagr", "world_demand_cagr",
-    "world_total_cagr", "quadrant",
+    "world_total_cagr", "quadrant", "input", "source", "vintage",
 ]
 
 

@@ -42,15 +42,16 @@ FLOWS = [
 # FRA imports A 100, B 20, C 80: M_FRA = 200; SEN imports B 100, C 50: M_SEN = 150;
 # USA imports 240; W = 200 + 150 + 240 = 590.
 
-SHARE_COLUMNS = ["year", "market_iso3", "hs6", "market_imports_usd", "home_exports_usd",
-                 "home_share", "home_rank", "suppliers", "top_supplier_iso3",
-                 "top_supplier_share"]
+SHARE_COLUMNS = ["year", "market_iso3", "level", "hs_level", "code", "hs6",
+                 "market_imports_usd", "home_exports_usd", "home_share", "partners_complete",
+                 "home_rank", "suppliers", "top_supplier_iso3", "top_supplier_share",
+                 "total_from", "input", "source", "vintage"]
 INDICATOR_COLUMNS = ["year", "market_iso3", "market_name_en", "market_name_fr",
                      "market_imports_usd", "home_exports_usd", "home_share",
                      "trade_complementarity", "trade_intensity", "products_exported",
                      "export_hhi"]
 CONCENTRATION_COLUMNS = ["year", "dimension", "n_items", "hhi", "normalized_hhi",
-                         "equivalent_number"]
+                         "equivalent_number", "input", "source", "vintage"]
 
 
 def _build(db: StudyDb, flows=FLOWS, **config) -> dict[str, pd.DataFrame]:
@@ -89,7 +90,12 @@ def test_columns(marts):
 
 
 def test_market_product_shares_by_hand(marts):
-    shares = marts["market_product_shares"]
+    every_level = marts["market_product_shares"]
+    # Reconciled flows: every level, from the one input, with its provenance.
+    assert set(every_level.level) == {"hs6", "hs4", "hs2"}
+    assert set(every_level.input) == {"reconciled"}
+    assert set(every_level.total_from) == {"partners"} and every_level.partners_complete.all()
+    shares = every_level[every_level.level == "hs6"]
     # Every HS6 each priority market imports, and nothing for USA.
     keys = set(zip(shares.year, shares.market_iso3, shares.hs6, strict=True))
     assert keys == {(2020, "FRA", A), (2021, "FRA", A), (2021, "FRA", B), (2021, "FRA", C),

@@ -116,7 +116,8 @@ def test_columns_are_the_contracts(marts):
         "market_iso3", "level", "code", "description", "period_kind", "period",
         "previous_period", "market_imports_usd", "market_imports_prev_usd", "home_exports_usd",
         "home_exports_prev_usd", "home_share", "home_share_prev", "share_change_pts",
-        "home_rank", "home_rank_prev", "suppliers", "mirror_flag"]
+        "home_rank", "home_rank_prev", "suppliers", "mirror_flag", "partners_complete",
+        "total_from", "input", "source", "vintage", "data_through"]
     assert list(marts["watch_competitors"].columns) == [
         "market_iso3", "level", "code", "period_kind", "period", "supplier_iso3", "role",
         "exports_usd", "exports_prev_usd", "share", "share_prev", "share_change_pts", "rank",
@@ -355,3 +356,31 @@ def test_the_home_country_is_a_parameter(study_db):
     mar = _one(rows, supplier_iso3="MAR")
     assert mar.share_change_pts == pytest.approx(100 * (0.15 - 0.20))
     assert not mar.gains_while_home_loses
+
+
+def test_demand_does_not_compare_years_from_different_inputs(study_db):
+    """FRA declares its own 2022 imports of oranges (a World row of 300 and two partners):
+    2022 then comes from its declarations, 2021 from reconciled flows. The share still
+    compares (a ratio), but demand growth across two inputs would read coverage as demand:
+    no growth, and the 2022 row says where it comes from."""
+    db = study_db
+    db.configure(home="MAR", first_year=2020, last_year=2022, priority_markets=["FRA", "SEN"],
+                 competitors=["ESP", "TUR"], growth_window=2)
+    db.add_flows(FLOWS)
+    _declared(db, [("importer", 2022, "MAR", "FRA", A, 60.0),
+                   ("importer", 2022, "ESP", "FRA", A, 200.0)])
+    db.con.execute(
+        "insert into core.trade_totals by name select 'comtrade' as source, 'T' as release, "
+        "'b' as batch_id, 'FRA' as reporter_iso3, 'M' as flow, 'HS22' as classification, "
+        "6 as hs_level, ? as product_code, 'A' as freq, 2022 as year, null as month, "
+        "300.0 as value_usd, null as quantity_t", [A])
+    marts = _apply_watch(db)
+    share = _share(marts, "FRA", "hs6", A, "2022")
+    assert (share.input, share.source, share.total_from) == ("declared", "comtrade", "world_row")
+    assert share.home_share == pytest.approx(60 / 300)
+    row = _one(marts["watch_demand"], market_iso3="FRA", level="hs6", code=A, year=2022)
+    assert row.imports_usd == pytest.approx(300.0)
+    assert pd.isna(row.growth_pct) and pd.isna(row.trend_cagr_pct)
+    # SEN has no declarations: its years still compare.
+    row = _one(marts["watch_demand"], market_iso3="SEN", level="hs6", code=B, year=2022)
+    assert row.growth_pct == pytest.approx(100.0)

@@ -6,10 +6,24 @@ reaches them as `catalogue.<NAME>`), the readers select and sort their rows by t
 the study workbook writes one sheet per `SHEETS` entry. A header is the message `label`
 of its column (`messages/<lang>.toml`); a unit says how a value reads in a page and which
 number format a workbook cell takes. One module per kind of report: `index_page` (with
-the footer of every page), `study`, `watch`, `workbook`.
+the footer of every page), `study`, `watch`, `workbook`, `fabric` (the exporter fabric's
+page), `afcfta` (the AfCFTA pages).
 """
 
-from observatory.report.catalogue import index_page, study, watch
+from observatory.report.catalogue import afcfta, fabric, index_page, study, watch
+from observatory.report.catalogue.afcfta import (
+    AFCFTA_DOORS,
+    AFCFTA_MARGINS,
+    AFCFTA_MARKETS,
+    AFCFTA_PATH,
+    AFCFTA_RULES,
+)
+from observatory.report.catalogue.fabric import (
+    FABRIC_BREAKDOWN,
+    FABRIC_PRODUCTS,
+    FABRIC_PROGRAM,
+    FABRIC_TOTALS,
+)
 from observatory.report.catalogue.index_page import (
     ROW_COUNTS,
     SOURCES,
@@ -25,6 +39,7 @@ from observatory.report.catalogue.study import (
     CMS,
     CMS_EFFECTS,
     CONCENTRATION,
+    COVERAGE,
     DIVERSIFICATION,
     ECI,
     MARKET_INDICATORS,
@@ -56,6 +71,7 @@ from observatory.report.catalogue.watch import (
     digest_table,
 )
 from observatory.report.catalogue.workbook import (
+    OPTIONAL_SHEETS,
     README_MARKETS,
     README_PARAMETERS,
     README_SHEETS,
@@ -76,13 +92,18 @@ def _tables_of(*modules: object) -> list[Table]:
 PAGE_TABLES: dict[str, Table] = {
     table.key: table
     for table in (
-        *_tables_of(index_page, study, watch),
+        *_tables_of(index_page, study, watch, fabric, afcfta),
         *(digest_table(section) for section in DIGEST_SECTIONS),
     )
 }
 
 __all__ = [
     "AFCFTA",
+    "AFCFTA_DOORS",
+    "AFCFTA_MARGINS",
+    "AFCFTA_MARKETS",
+    "AFCFTA_PATH",
+    "AFCFTA_RULES",
     "ALERTS",
     "ALERT_COUNTS",
     "ALERT_RULES",
@@ -91,17 +112,23 @@ __all__ = [
     "CMS",
     "CMS_EFFECTS",
     "CONCENTRATION",
+    "COVERAGE",
     "DEMAND",
     "DIGEST_SECTIONS",
     "DIGEST_VALUE_UNITS",
     "DIVERSIFICATION",
     "ECI",
     "EU_SCOPES",
+    "FABRIC_BREAKDOWN",
+    "FABRIC_PRODUCTS",
+    "FABRIC_PROGRAM",
+    "FABRIC_TOTALS",
     "GAINS",
     "MARKET_INDICATORS",
     "MIRROR",
     "MIRROR_FLAGS",
     "NOTIFICATIONS",
+    "OPTIONAL_SHEETS",
     "PAGE_TABLES",
     "POTENTIAL_MARKETS",
     "POTENTIAL_TOP",

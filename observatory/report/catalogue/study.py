@@ -239,11 +239,33 @@ VINTAGES = Table(
     "vintages-table",
     "ops.study_vintages",
     (
-        C("source", "col_source", TEXT, custom=True),  # its display name
+        C("source", "col_source", TEXT),  # its display name (the reader's)
         C("vintage", "col_vintage", TEXT),
         C("detail", "col_detail", TEXT),
         C("n_rows", "col_rows", INTEGER),
     ),
     order=("source", "vintage"),
     css="data study vintages",
+)
+COVERAGE = Table(
+    "coverage-table",
+    "mart.input_coverage",
+    (
+        C("side", "col_side", label("side"), row_header=True),
+        C("input", "col_input", label("input")),
+        C("source_text", "col_source", TEXT),  # the source and its releases, in words
+        C("years", "col_years", TEXT),
+        C("levels", "col_levels", TEXT),
+        C("markets", "col_markets", TEXT),
+        C("n_rows", "col_coverage_rows", INTEGER),
+        C("value_usd", "col_coverage_value", USD),
+        C("use", "col_use", TEXT),  # what it feeds, or why it was left out
+    ),
+    order=(
+        f"list_position({sql_list(('exporter', 'market', 'left_out'))}, side) nulls last",
+        "not used",
+        "input",
+        "source",
+    ),
+    css="data study coverage",
 )

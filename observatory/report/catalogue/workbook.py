@@ -1,11 +1,15 @@
 """The tables of the study workbook (study.xlsx): its README's tables, then one sheet per
-study mart, in the workbook's order (study_changes only when the table exists)."""
+study mart, in the workbook's order (study_changes and input_coverage only when the table
+exists)."""
 
 from __future__ import annotations
 
 from observatory.report.columns import (
     CODE,
+    FEEDS,
     INTEGER,
+    REASON,
+    SOURCE,
     TEXT,
     USD,
     YEAR,
@@ -68,6 +72,10 @@ def sheet(name: str, columns: tuple[Column, ...], order: tuple[str, ...] = ()) -
 
 S = sheet_column
 
+# Where a mart's rows come from: its input, source and release (the last three columns of
+# the marts that carry them).
+ORIGIN_COLUMNS = (S("input", label("input")), S("source", SOURCE), S("vintage", TEXT))
+
 SHEETS: tuple[Table, ...] = (
     sheet(
         "product_competitiveness",
@@ -96,24 +104,32 @@ SHEETS: tuple[Table, ...] = (
             S("world_demand_cagr", percent(2)),
             S("world_total_cagr", percent(2)),
             S("quadrant", label("quadrant")),
+            *ORIGIN_COLUMNS,
         ),
         order=("year desc", "level", "home_exports_usd desc", "code"),
     ),
+    # HS6 rows only (the other levels stay in the database): the note row says so.
     sheet(
         "market_product_shares",
         (
             S("year", YEAR),
             S("market_iso3", CODE),
+            S("level", TEXT),
+            S("hs_level", INTEGER),
+            S("code", CODE),
             S("hs6", CODE),
             S("market_imports_usd", USD),
             S("home_exports_usd", USD),
             S("home_share", percent(2)),
+            S("partners_complete", TEXT),
             S("home_rank", INTEGER),
             S("suppliers", INTEGER),
             S("top_supplier_iso3", CODE),
             S("top_supplier_share", percent(2)),
+            S("total_from", label("total_from")),
+            *ORIGIN_COLUMNS,
         ),
-        order=("market_iso3", "year desc", "market_imports_usd desc", "hs6"),
+        order=("market_iso3", "year desc", "market_imports_usd desc", "code"),
     ),
     sheet(
         "market_indicators",
@@ -141,6 +157,7 @@ SHEETS: tuple[Table, ...] = (
             S("hhi", decimal(3)),
             S("normalized_hhi", decimal(3)),
             S("equivalent_number", decimal(1)),
+            *ORIGIN_COLUMNS,
         ),
         order=("dimension desc", "year"),
     ),
@@ -279,5 +296,27 @@ SHEETS: tuple[Table, ...] = (
         ),
         order=("change", "hs6"),
     ),
+    # What fed the indicators and what was left out (only when the table exists).
+    sheet(
+        "input_coverage",
+        (
+            S("side", label("side")),
+            S("input", label("input")),
+            S("source", SOURCE),
+            S("release", TEXT),
+            S("year", YEAR),
+            S("hs_level", INTEGER),
+            S("market_iso3", CODE),
+            S("units", INTEGER),
+            S("n_rows", INTEGER),
+            S("value_usd", USD),
+            S("used", TEXT),
+            S("reason", REASON, wide=True),
+            S("feeds", FEEDS, wide=True),
+        ),
+        order=("side", "year", "hs_level desc", "input", "source", "market_iso3"),
+    ),
 )
+# Sheets written only when their table exists (a database published before them).
+OPTIONAL_SHEETS = ("study_changes", "input_coverage")
 README_TABLES = (README_PARAMETERS, README_MARKETS, README_VINTAGES, README_SHEETS)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from observatory.errors import SourceError
 from observatory.sources.batches import check_regular_file
-from observatory.sources.files.settings import Profile
+from observatory.sources.files.settings import Profile, file_year
 
 CHUNK_ROWS = 200_000
 CANONICAL = {"reporter_column": "reporter", "partner_column": "partner",
@@ -78,6 +78,8 @@ def _line_of_byte(path: Path, position: int) -> int:
 
 
 def _select(frame: pd.DataFrame, profile: Profile, path: Path) -> pd.DataFrame:
+    """The profile's columns under their canonical names (text); the year is the profile's
+    (year, or from the file name) when no column gives it."""
     missing = [c for c in profile.source_columns()
                if c not in frame.columns and c not in profile.optional_columns]
     if missing:
@@ -88,6 +90,9 @@ def _select(frame: pd.DataFrame, profile: Profile, path: Path) -> pd.DataFrame:
         column = getattr(profile, key)
         present = column and column in frame.columns
         out[canonical] = frame[column].astype("string") if present else pd.NA
+    year = file_year(profile, path.name)
+    if year is not None:
+        out["year"] = pd.Series(str(year), index=out.index, dtype="string")
     if profile.totals_only:
         for column, total in (("mot_code", "0"), ("customs_code", "C00"),
                               ("partner2_code", "0")):

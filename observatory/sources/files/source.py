@@ -13,11 +13,14 @@ of kind "tariffs" (a Market Access Map or AfCFTA e-Tariff Book export) goes to
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
 
+from observatory.classification import revision_of_year
 from observatory.config import Config
 from observatory.errors import ConfigError, SourceError
 from observatory.reference.codes import map_codes
@@ -38,6 +41,14 @@ from observatory.warehouse.merge import replace_reported_partitions, replace_tar
 from observatory.warehouse.session import insert_frame, work_db
 
 TRADE_RAW = ("raw.file_records", "raw.file_batches", "raw.file_code_map")
+# What a file's World rows (core.trade_totals) are read for, by flow: a reporter's exports
+# to the World, or a market's imports from the World (issue 15, part 1).
+TOTALS_ROLE = {
+    "X": "they feed the exporter-side indicators (RCA, world market shares, complexity) "
+         "where no reconciled data exist",
+    "M": "they give the market-side totals (the market's imports: shares, demand) where "
+         "partner rows do not cover every partner",
+}
 
 
 class FileSource(Source):
@@ -95,25 +106,87 @@ class FileSource(Source):
                 lambda con: replace_tariff_partitions(con, batch_id, source, release, guard,
                                                       what=outcome.file_name))
 
+        routing: list[dict[str, Any]] = []
+        blanks: list[int] = []
+
         def merge(con: duckdb.DuckDBPyConnection) -> tuple[int, partitions.ChangeReport]:
+            # Read before the merge: it clears the batch's raw rows.
+            routing.extend(_routing(con, batch_id))
+            blanks.extend(r[0] for r in con.execute(
+                "select blank_values from raw.file_batches where batch_id = ?",
+                [batch_id]).fetchall())
             counts, report = replace_reported_partitions(
                 con, "staging.stg_file_records", batch_id, source, release, guard,
                 what=outcome.file_name)
             return counts["trade_flows"] + counts["trade_totals"], report
 
-        return batches.merge_batch(run, outcome, TRADE_RAW, merge)
+        result = batches.merge_batch(run, outcome, TRADE_RAW, merge)
+        if result.status == "merged" and result.changes is not None:
+            said = routing_text(routing)
+            if said:
+                with work_db(run.cfg) as con:
+                    ledger.update_batch(con, batch_id, message="; ".join(
+                        filter(None, [outcome.message, said])))
+            result = replace(result, changes={
+                **result.changes, "routing": routing, "blank_values": sum(blanks),
+                "summary": "; ".join(filter(None, [said, result.changes.get("summary")])),
+            })
+        return result
 
 
 def _profile(cfg: Config, outcome: InputOutcome) -> Profile:
     return cfg.profiles[outcome.source.removeprefix("file:")]
 
 
+def _routing(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[dict[str, Any]]:
+    """Where the batch's rows go: table (trade_flows, or trade_totals for World rows), flow
+    and HS level, with their row counts."""
+    rows = con.execute(
+        "select case when partner_is_world then 'trade_totals' else 'trade_flows' end, "
+        "flow, hs_level, count(*) from staging.stg_file_records "
+        "where batch_id = ? and not is_breakdown group by all order by all",
+        [batch_id]).fetchall()
+    return [{"table": t, "flow": f, "hs_level": lvl, "rows": int(n)}
+            for t, f, lvl, n in rows]
+
+
+def routing_text(routing: list[dict[str, Any]]) -> str:
+    """One line on where a file's rows went, when any went to the World totals or were
+    coded above HS6 (both kept apart, never dropped): "176,971 rows to trade totals
+    (World; HS4): they feed …"."""
+    def count(table: str, flow: str | None = None) -> int:
+        return sum(r["rows"] for r in routing
+                   if r["table"] == table and flow in (None, r["flow"]))
+
+    def levels(table: str) -> str:
+        kept = sorted({r["hs_level"] for r in routing if r["table"] == table}, reverse=True)
+        return ", ".join(f"HS{level}" for level in kept)
+
+    totals = count("trade_totals")
+    coarse = any(r["hs_level"] != 6 for r in routing)
+    if not totals and not coarse:
+        return ""
+    parts = []
+    flows = count("trade_flows")
+    if flows:
+        parts.append(f"{flows:,} row{'s' * (flows != 1)} to trade flows (bilateral; "
+                     f"{levels('trade_flows')})")
+    if totals:
+        roles = [TOTALS_ROLE[flow] for flow in ("X", "M") if count("trade_totals", flow)]
+        parts.append(f"{totals:,} row{'s' * (totals != 1)} to trade totals (World; "
+                     f"{levels('trade_totals')})"
+                     + (f": {' and '.join(roles)}" if roles else ""))
+    return ", ".join(parts)
+
+
 def ingest_trade_file(run: RunContext, path: Path, profile: Profile) -> InputOutcome:
     """Land an analyst's trade file and load it into raw through its profile."""
     source = resources.source_name(profile)
+    # A year taken from the file's name makes the name part of what was loaded.
+    key = f"{profile.name}:{path.name}" if profile.year_from_filename else profile.name
     with work_db(run.cfg) as con:
         started = batches.start_file_batch(
-            run.cfg, con, run.run_id, source, path, key=profile.name,
+            run.cfg, con, run.run_id, source, path, key=key,
             parameters={"profile": profile.name}, allow_deletions=profile.allow_deletions,
             handler="files")
         if isinstance(started, InputOutcome):
@@ -121,7 +194,7 @@ def ingest_trade_file(run: RunContext, path: Path, profile: Profile) -> InputOut
         batch_id, landed, sha = started.batch_id, started.landed, started.sha
         try:
             rows, _breakdown, notes = resources.load_raw(con, landed, profile, batch_id)
-        except SourceError as exc:
+        except (SourceError, ConfigError) as exc:
             for table in TRADE_RAW:
                 con.execute(f"delete from {table} where batch_id = ?", [batch_id])
             ledger.update_batch(con, batch_id, status="failed", message=str(exc))
@@ -152,7 +225,7 @@ def ingest_tariff_file(run: RunContext, path: Path, profile: Profile) -> InputOu
         batch_id, landed, sha = started.batch_id, started.landed, started.sha
         try:
             chunks = [c for c, _ in client.read_chunks(landed, profile)]
-        except SourceError as exc:
+        except (SourceError, ConfigError) as exc:
             ledger.update_batch(con, batch_id, status="failed", message=str(exc))
             return InputOutcome(source, path.name, "failed", batch_id, sha[:12],
                                 message=str(exc), handler="files")
@@ -184,12 +257,14 @@ def _tariff_rows(frame: pd.DataFrame, profile: Profile) -> pd.DataFrame:
         if product and len(product) % 2:
             product = "0" + product
         year = str(rec.year).strip()[:4] if pd.notna(rec.year) else None
+        year_number = int(year) if year and year.isdigit() else None
         rows.append({
             "line_number": rec.line_number, "importer_iso3": importer,
             "partner_iso3": partner,
             "regime": profile.regime or ("MFN" if partner == "W00" else "PRF"),
-            "year": int(year) if year and year.isdigit() else None,
-            "classification": profile.classification,
+            "year": year_number,
+            "classification": profile.classification or (
+                revision_of_year(year_number) if year_number is not None else None),
             "hs_level": len(product) if product else None, "product_code": product,
             "ad_valorem_pct": rate, "is_ad_valorem": ad_valorem, "duty_text": duty,
             "datatype": "file",

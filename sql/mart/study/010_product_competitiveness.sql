@@ -1,8 +1,16 @@
 -- The home country's competitive position in every product the world trades, by year, at
 -- four levels: HS6, HS4 (left(hs6, 4)), HS2 (left(hs6, 2)) and sector (ref.hs_sectors; HS6
 -- codes it lacks go to sector 'other'). Notation: X_hk home exports of k, M_hk home imports
--- of k (flows whose importer is home), X_h = sum_k X_hk, W_k world exports of k (= world
--- imports: BACI is reconciled), W = sum_k W_k. Values in current USD.
+-- of k, X_h = sum_k X_hk, W_k world exports of k = sum over exporters of their world
+-- exports of k, W = sum_k W_k (at the row's level). Values in current USD.
+-- Inputs: each (year, level) from the input [inputs] exporter_side chose
+-- (staging.stg_exporter_world): reconciled flows (BACI), reporters' World rows, exporters'
+-- declarations or mirror data; every row names its input, source and vintage (the
+-- release). What only bilateral flows tell (M_hk from flows, markets served and importing,
+-- market penetration) is there when the input is reconciled; else M_hk is the home
+-- country's own World imports row when it has one, and the market counts are null.
+-- Year-on-year changes and growth rates compare years of the same input only (null
+-- across a change of input: a share from BACI against one from a World table is no trend).
 --   world_market_share            = X_hk / W_k
 --   world_market_share_change_pts = 100 * (share_t - share_{t-1}); null without year t-1
 --   rca   (Balassa 1965)          = (X_hk / X_h) / (W_k / W)
@@ -29,8 +37,56 @@ with params as (
     select home_iso3, first_year, last_year, growth_window from ops.run_parameters
 ),
 
--- Not materialized: each reader filters and aggregates the flows in its own scan (a
--- materialized CTE would copy every study flow first).
+-- The exporter side, from the input [inputs] chose for each year and level
+-- (staging.stg_exporter_world: reconciled flows, reporters' World rows, exporters' own
+-- declarations or mirror data), each row with its input, source and release. The sector
+-- level is built from the HS6 rows.
+world_rows as not materialized (
+    select w.year, 'hs' || w.hs_level as level, w.product_code as code, w.exporter_iso3,
+           w.value_usd, w.input, w.source, w.release
+    from staging.stg_exporter_world as w, params as p
+    where w.year between p.first_year and p.last_year
+),
+
+sector_rows as not materialized (
+    select r.year, 'sector' as level, coalesce(s.sector, 'other') as code, r.exporter_iso3,
+           r.value_usd, r.input, r.source, r.release
+    from world_rows as r
+    left join ref.hs_sectors as s on s.hs6 = r.code
+    where r.level = 'hs6'
+),
+
+exporter_rows as not materialized (
+    select * from world_rows
+    union all
+    select * from sector_rows
+),
+
+world_by_code as (
+    select
+        r.year,
+        r.level,
+        r.code,
+        sum(r.value_usd) as world_exports_usd,
+        coalesce(sum(r.value_usd) filter (where r.exporter_iso3 = p.home_iso3), 0)
+            as home_exports_usd,
+        any_value(r.input) as input,
+        any_value(r.source) as source,
+        max(r.release) as release
+    from exporter_rows as r, params as p
+    group by r.year, r.level, r.code
+),
+
+world_total as (
+    select year, level, sum(world_exports_usd) as world_total_exports_usd,
+           sum(home_exports_usd) as home_total_exports_usd
+    from world_by_code
+    group by year, level
+),
+
+-- What only bilateral reconciled flows tell (home imports by product, markets importing
+-- and served): for the years and levels whose input is reconciled. Not materialized: each
+-- reader filters and aggregates the flows in its own scan.
 flows as not materialized (
     select f.year, f.exporter_iso3, f.importer_iso3, f.product_code as hs6, f.value_usd
     from staging.stg_trade_flows_study as f, params as p
@@ -75,13 +131,12 @@ product_levels as (
     select hs6, 'sector' as level, sector as code from product_sectors
 ),
 
--- World trade of each HS6: one row of product_importers per (year, hs6, importer), so the
--- importers of an HS6 are counted without a distinct.
-hs6_world as (
+-- One row of product_importers per (year, hs6, importer), so the importers of an HS6 are
+-- counted without a distinct.
+hs6_bilateral as (
     select
         i.year,
         i.hs6,
-        sum(i.imports_usd) as world_exports_usd,
         coalesce(sum(i.imports_usd) filter (where i.importer_iso3 = p.home_iso3), 0)
             as home_imports_usd,
         count(*) filter (where i.importer_iso3 <> p.home_iso3 and i.imports_usd > 0)
@@ -119,44 +174,41 @@ code_markets as (
     group by year, code
 ),
 
-world_by_code as (
+bilateral_by_code as (
     select
-        w.year,
+        b.year,
         l.level,
         l.code,
-        sum(w.world_exports_usd) as world_exports_usd,
-        sum(w.home_imports_usd) as home_imports_usd,
-        case when l.level = 'hs6' then any_value(w.markets_importing)
+        sum(b.home_imports_usd) as home_imports_usd,
+        case when l.level = 'hs6' then any_value(b.markets_importing)
              else coalesce(any_value(m.markets_importing), 0) end as markets_importing
-    from hs6_world as w
+    from hs6_bilateral as b
     join product_levels as l using (hs6)
     left join code_markets as m
-      on m.year = w.year and m.level = l.level and m.code = l.code
-    group by w.year, l.level, l.code
+      on m.year = b.year and m.level = l.level and m.code = l.code
+    group by b.year, l.level, l.code
 ),
 
-home_by_code as (
+markets_served as (
     select
         h.year,
         l.level,
         l.code,
-        sum(h.exports_usd) as home_exports_usd,
         count(distinct h.importer_iso3) filter (where h.exports_usd > 0) as markets_served
     from home_flows as h
     join product_levels as l using (hs6)
     group by h.year, l.level, l.code
 ),
 
-world_total as (
-    select year, sum(imports_usd) as world_total_exports_usd
-    from product_importers
-    group by year
-),
-
-home_total as (
-    select year, sum(exports_usd) as home_total_exports_usd
-    from home_flows
-    group by year
+-- Home imports when the input is not reconciled: the home country's own World rows
+-- (flow M) at the level, when it reports them.
+home_reported_imports as (
+    select t.year, 'hs' || t.hs_level as level, t.product_code as code,
+           sum(t.value_usd) as home_imports_usd
+    from staging.stg_trade_totals_study as t, params as p
+    where t.reporter_iso3 = p.home_iso3 and t.flow = 'M' and t.freq = 'A'
+      and t.hs_level in (2, 4, 6)
+    group by all
 ),
 
 indicators as (
@@ -164,20 +216,27 @@ indicators as (
         w.year,
         w.level,
         w.code,
-        coalesce(h.home_exports_usd, 0)                           as home_exports_usd,
-        w.home_imports_usd,
+        w.home_exports_usd,
+        case when w.input = 'reconciled' then coalesce(b.home_imports_usd, 0)
+             else hi.home_imports_usd end                         as home_imports_usd,
         w.world_exports_usd,
-        coalesce(ht.home_total_exports_usd, 0)                    as home_total_exports_usd,
+        wt.home_total_exports_usd,
         wt.world_total_exports_usd,
-        coalesce(h.markets_served, 0)                             as markets_served,
-        w.markets_importing,
+        case when w.input = 'reconciled' then coalesce(ms.markets_served, 0)
+        end                                                       as markets_served,
+        case when w.input = 'reconciled' then coalesce(b.markets_importing, 0)
+        end                                                       as markets_importing,
         case when w.year - p.growth_window >= p.first_year
-             then w.year - p.growth_window end                    as window_start_year
+             then w.year - p.growth_window end                    as window_start_year,
+        w.input,
+        w.source,
+        w.release
     from world_by_code as w
     cross join params as p
-    join world_total as wt using (year)
-    left join home_by_code as h using (year, level, code)
-    left join home_total as ht using (year)
+    join world_total as wt using (year, level)
+    left join bilateral_by_code as b using (year, level, code)
+    left join markets_served as ms using (year, level, code)
+    left join home_reported_imports as hi using (year, level, code)
 ),
 
 ratios as (
@@ -211,10 +270,12 @@ growth as (
     cross join params as p
     left join ratios as prev
       on prev.level = c.level and prev.code = c.code and prev.year = c.year - 1
+     and prev.input = c.input
     left join ratios as s
       on s.level = c.level and s.code = c.code and s.year = c.window_start_year
-    left join world_total as st
-      on st.year = c.window_start_year
+     and s.input = c.input
+    left join (select distinct year, level, input, world_total_exports_usd from ratios) as st
+      on st.year = c.window_start_year and st.level = c.level and st.input = c.input
 ),
 
 hs_descriptions as (
@@ -249,7 +310,7 @@ final as (
              then coalesce(sn.name_fr, case when g.code = 'other' then 'Autres industries' end)
              else coalesce(d.description, bd.description)
         end                                                       as description_fr,
-        ps.sector,
+        case when g.level = 'hs6' then coalesce(hs.sector, 'other') end as sector,
         g.home_exports_usd,
         g.home_imports_usd,
         g.world_exports_usd,
@@ -276,12 +337,15 @@ final as (
             when g.world_demand_cagr > g.world_total_cagr then 'losing_ground'
             when g.home_exports_cagr > g.world_demand_cagr then 'declining_winner'
             else 'declining_loser'
-        end                                                       as quadrant
+        end                                                       as quadrant,
+        g.input,
+        g.source,
+        g.release                                                 as vintage
     from growth as g
     left join hs_descriptions as d on d.level = g.level and d.code = g.code
     left join baci_descriptions as bd on g.level = 'hs6' and bd.code = g.code
     left join sector_names as sn on g.level = 'sector' and sn.code = g.code
-    left join product_sectors as ps on g.level = 'hs6' and ps.hs6 = g.code
+    left join ref.hs_sectors as hs on g.level = 'hs6' and hs.hs6 = g.code
 )
 
 select * from final

@@ -44,6 +44,7 @@ market_products as (
         coalesce(hw.home_export_share, 0) as home_export_share
     from mart.market_product_shares as s
     left join home_world as hw using (year, hs6)
+    where s.level = 'hs6'
 ),
 
 by_market as (

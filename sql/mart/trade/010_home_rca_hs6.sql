@@ -2,23 +2,26 @@
 --   RCA_k = (X_hk / X_h) / (W_k / W)     (Balassa 1965)
 --   world market share_k = X_hk / W_k
 -- X_hk: home exports of k; X_h: home exports of all products; W_k: world exports of k;
--- W: world exports. Values in current USD, from core.trade_flows in the study's HS revision.
+-- W: world exports. Values in current USD, in the study's HS revision, from the input
+-- [inputs] exporter_side chose for the year at HS6 (staging.stg_exporter_world: reconciled
+-- flows, reporters' World rows, exporters' declarations or mirror data), named by each row's
+-- input, source and vintage.
 create or replace table mart.home_rca_hs6 as
 with params as (
     select home_iso3, first_year, last_year, hs_revision from ops.run_parameters
 ),
 
 flows as (
-    select f.year, f.exporter_iso3, f.product_code as hs6, f.value_usd
-    from staging.stg_trade_flows_study as f, params as p
-    where f.year between p.first_year and p.last_year
-      and f.hs_level = 6
-      and f.freq = 'A'
-      and f.reported_by = 'reconciled'
+    select w.year, w.exporter_iso3, w.product_code as hs6, w.value_usd, w.input, w.source,
+           w.release
+    from staging.stg_exporter_world as w, params as p
+    where w.year between p.first_year and p.last_year
+      and w.hs_level = 6
 ),
 
 world_product as (
-    select year, hs6, sum(value_usd) as world_exports_usd
+    select year, hs6, sum(value_usd) as world_exports_usd, any_value(input) as input,
+           any_value(source) as source, max(release) as vintage
     from flows
     group by year, hs6
 ),
@@ -58,7 +61,10 @@ final as (
             / nullif(w.world_exports_usd / nullif(wt.world_total_exports_usd, 0), 0)
                                                               as rca,
         coalesce(h.home_exports_usd, 0) / nullif(w.world_exports_usd, 0)
-                                                              as world_market_share
+                                                              as world_market_share,
+        w.input,
+        w.source,
+        w.vintage
     from world_product as w
     join world_total as wt using (year)
     left join home_product as h using (year, hs6)

@@ -1,7 +1,9 @@
 -- How flows reported in another HS revision reached the study's: by source, revision and
--- year, the value in, the part of it whose code split over several study codes (one-to-many,
--- allocated by ref.hs_conversion's shares), and the value left out (HS2/HS4 levels, or codes
--- the correlation tables do not cover).
+-- year, the HS6 value in, the part of it whose code split over several study codes
+-- (one-to-many, allocated by ref.hs_conversion's shares), and the HS6 value left out (codes
+-- the correlation tables do not cover); rows at another level (HS2, HS4, CN8, totals) keep
+-- their code under the study's revision (kept_as_reported_value_usd; UNSD correlates HS6
+-- codes only).
 create or replace table mart.hs_revision_conversion as
 with params as (
     select hs_revision from ops.run_parameters
@@ -29,12 +31,13 @@ final as (
         classification as reported_revision,
         (select hs_revision from params) as study_revision,
         year,
-        sum(value_usd) as value_usd,
-        sum(value_usd) filter (where n_targets > 1) as split_value_usd,
-        sum(value_usd) filter (where n_targets > 1) / nullif(sum(value_usd), 0)
-            as split_value_share,
-        coalesce(sum(value_usd) filter (where n_targets is null or hs_level <> 6), 0)
-            as unconverted_value_usd
+        coalesce(sum(value_usd) filter (where hs_level = 6), 0) as value_usd,
+        sum(value_usd) filter (where n_targets > 1 and hs_level = 6) as split_value_usd,
+        sum(value_usd) filter (where n_targets > 1 and hs_level = 6)
+            / nullif(sum(value_usd) filter (where hs_level = 6), 0) as split_value_share,
+        coalesce(sum(value_usd) filter (where n_targets is null and hs_level = 6), 0)
+            as unconverted_value_usd,
+        coalesce(sum(value_usd) filter (where hs_level <> 6), 0) as kept_as_reported_value_usd
     from flows
     group by all
 )

@@ -1,29 +1,35 @@
 -- The home country h's position in each priority market j, by HS6, HS4 and sector, against
 -- the previous period: its share of j's imports, its rank among j's suppliers, and how both
 -- moved. Notation: X_sjk = j's imports of code k from supplier s in a period (current USD).
---   market_imports_usd  = M_jk = sum_s X_sjk
+--   market_imports_usd  = M_jk = the market's World row of the declaring source in the
+--                         period when there is one (total_from 'world_row'), else sum_s X_sjk;
+--                         0 with no share when its World rows miss a month of the window
+--                         (total_from 'world_row_incomplete')
 --   home_share          = X_hjk / M_jk               (trade-intelligence.md B3.8); null if M_jk = 0
 --   share_change_pts    = 100 * (home_share - home_share_prev)
 --   home_rank           = 1 + number of suppliers with X_sjk > X_hjk (ties share a rank);
 --                         null when h does not supply k to j in the period
---   suppliers           = number of s with X_sjk > 0
+--   suppliers           = number of s with X_sjk > 0; null, like home_rank, when the
+--                         suppliers do not cover M_jk (partners_complete false: a market's
+--                         declaration of a few partners, its World row the total)
 --   mirror_flag         = mart.mirror_reconciliation.quality_flag for h -> j, k, year (hs6
 --                         annual rows only; null when the pair was not compared)
--- Levels: 'hs6'; 'hs4' = left(hs6, 4); 'sector' = ref.hs_sectors.sector ('other' when the
--- HS6 is not in it).
--- Periods:
---   annual     period = year t, previous_period = t - 1, both study years with flows into
---              the priority markets. Flows: staging.stg_trade_flows_study, HS6, freq 'A',
---              reported_by 'reconciled' (BACI).
---   rolling12  period = 'YYYY-MM' of the market's last month with monthly data: the 12
---              months ending there against the 12 months before (previous_period = the
---              same month a year earlier). Flows: the freq 'M' rows of
---              staging.stg_trade_flows_study (core.trade_flows, in the study's HS revision).
---              One declaration per market: 'importer' (the market's own) if loaded, else
---              'reconciled', else 'exporter'; one product level per market: HS6 if loaded
---              (then hs6, hs4 and sector rows), else HS4 (hs4 rows only). A market gets
---              rolling12 rows only when its data cover all 24 months; no monthly data, no
---              rows.
+-- Levels: 'hs6', 'hs4', 'cn8' (a market's CN8 declarations) and 'sector'
+-- (ref.hs_sectors.sector, 'other' when the HS6 is not in it); reconciled and complete
+-- monthly HS6 rows also count under their HS4 and sector, declared rows at their own level
+-- only (staging.stg_watch_flows).
+-- Periods (staging.stg_watch_flows, staging.stg_watch_periods):
+--   annual     period = year t, previous_period = t - 1, both study years; the market's
+--              imports from the input [inputs] market_side chose (its declarations, else
+--              reconciled flows).
+--   rolling12  the 12 months ending at the market's last month with data ('YYYY-MM')
+--              against the 12 before;
+--   ytd        January to that month against the same months a year earlier;
+--   month      that month against the same month a year earlier;
+--              from one declaration and source per market (its own, else reconciled,
+--              else the exporters'); a kind is there only when all its months are.
+-- Every row names its input, source, vintage and the month (or year) the market's data
+-- run to (data_through: what the page says, "données jusqu'à mars 2026").
 -- Rows: every (market, level, code, period) where h exports k to j in the period or in the
 -- previous one.
 -- Flows: staging.stg_watch_flows (the priority markets' imports, by period) and
@@ -57,13 +63,31 @@ annual_periods as (
     where y.year - 1 in (select year from annual_years)
 ),
 
--- Each market's rolling12 period: the later of its two windows' labels, against the earlier.
-rolling_periods as (
-    select market_iso3, 'rolling12' as period_kind, max(period) as period,
-           min(period) as previous_period
-    from staging.stg_watch_flows
-    where period_kind = 'rolling12'
-    group by market_iso3
+-- Each market's monthly periods (rolling12, ytd, month) against the year before.
+monthly_periods as (
+    select market_iso3, kind as period_kind, period, previous_period
+    from staging.stg_watch_periods
+),
+
+-- Where each market's rows come from, per period kind, period and level (a row's own
+-- level, and hs4 and sector for the HS6 rows that roll up).
+provenance as (
+    select f.period_kind, f.period, f.market_iso3, l.level, any_value(f.input) as input,
+           any_value(f.source) as source, max(f.release) as vintage,
+           max(f.data_through) as data_through
+    from staging.stg_watch_flows as f
+    cross join (values ('own'), ('hs4'), ('sector')) as k (kind)
+    cross join lateral (
+        select case when k.kind = 'own'
+                    then case f.hs_level when 8 then 'cn8' else 'hs' || f.hs_level end
+                    when f.rolls_up then k.kind end as level
+    ) as l
+    where l.level is not null
+    group by f.period_kind, f.period, f.market_iso3, l.level
+),
+
+world as (
+    select * from staging.stg_watch_world
 ),
 
 level_values as (
@@ -77,10 +101,13 @@ home_values as (
     where v.exporter_iso3 = (select home_iso3 from params)
 ),
 
-period_stats as (
+-- The market total: its World row when a declaring source gives one (the partner rows of
+-- an extract may not cover every partner), else the sum of the suppliers. Ranks and
+-- supplier counts only when the suppliers cover the total (>= 99.5 %).
+period_sums as (
     select
         v.period_kind, v.period, v.market_iso3, v.level, v.code,
-        sum(v.value_usd)                                           as market_imports_usd,
+        sum(v.value_usd)                                           as suppliers_usd,
         coalesce(h.home_value_usd, 0)                              as home_exports_usd,
         count(*) filter (where v.value_usd > 0)                    as suppliers,
         case when h.home_value_usd > 0
@@ -91,10 +118,32 @@ period_stats as (
     group by v.period_kind, v.period, v.market_iso3, v.level, v.code, h.home_value_usd
 ),
 
+period_stats as (
+    select
+        s.period_kind, s.period, s.market_iso3, s.level, s.code,
+        case when w.complete is false then null
+             else coalesce(w.value_usd, s.suppliers_usd) end       as market_imports_usd,
+        s.home_exports_usd,
+        coalesce(w.complete, true)
+            and s.suppliers_usd >= 0.995 * coalesce(w.value_usd, s.suppliers_usd)
+                                                                   as partners_complete,
+        case when w.complete is false then 'world_row_incomplete'
+             when w.value_usd is not null then 'world_row' else 'partners' end
+                                                                   as total_from,
+        case when coalesce(w.complete, true)
+              and s.suppliers_usd >= 0.995 * coalesce(w.value_usd, s.suppliers_usd)
+             then s.suppliers end                                  as suppliers,
+        case when coalesce(w.complete, true)
+              and s.suppliers_usd >= 0.995 * coalesce(w.value_usd, s.suppliers_usd)
+             then s.home_rank end                                  as home_rank
+    from period_sums as s
+    left join world as w using (period_kind, period, market_iso3, level, code)
+),
+
 periods as (
     select market_iso3, period_kind, period, previous_period from annual_periods
     union all
-    select market_iso3, period_kind, period, previous_period from rolling_periods
+    select market_iso3, period_kind, period, previous_period from monthly_periods
 ),
 
 -- The rows of the mart: codes the home country supplies in the period or the one before.
@@ -146,8 +195,14 @@ final as (
         100 * (home_share - home_share_prev)                       as share_change_pts,
         c.home_rank,
         pr.home_rank                                               as home_rank_prev,
-        coalesce(c.suppliers, 0)                                   as suppliers,
-        mr.quality_flag                                            as mirror_flag
+        case when c.market_iso3 is null then 0 else c.suppliers end as suppliers,
+        mr.quality_flag                                            as mirror_flag,
+        coalesce(c.partners_complete, true)                        as partners_complete,
+        c.total_from,
+        pv.input,
+        pv.source,
+        pv.vintage,
+        pv.data_through
     from watched as w
     left join period_stats as c
       on c.period_kind = w.period_kind and c.period = w.period
@@ -155,6 +210,9 @@ final as (
     left join period_stats as pr
       on pr.period_kind = w.period_kind and pr.period = w.previous_period
      and pr.market_iso3 = w.market_iso3 and pr.level = w.level and pr.code = w.code
+    left join provenance as pv
+      on pv.period_kind = w.period_kind and pv.period = w.period
+     and pv.market_iso3 = w.market_iso3 and pv.level = w.level
     left join hs_descriptions as d on d.level = w.level and d.code = w.code
     left join baci_descriptions as bd on w.level = 'hs6' and bd.code = w.code
     left join sector_names as sn on w.level = 'sector' and sn.code = w.code

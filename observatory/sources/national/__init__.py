@@ -1,0 +1,1 @@
+"""National statistics of the home country in the Office des Changes' formats."""
