@@ -14,7 +14,7 @@ from observatory.sources.files.source import parse_rate
 from tests.conftest import write_config
 
 PROFILE = """
-[profiles.afcfta_schedule]
+[profiles.preferential_schedule]
 kind = "tariffs"
 format = "csv"
 delimiter = ";"
@@ -55,7 +55,7 @@ def test_tariff_file_through_a_profile(tmp_path: Path) -> None:
     path = tmp_path / "schedule.csv"
     path.write_text("\n".join(ROWS) + "\n", encoding="utf-8")
     cfg = load_config(config)
-    summary = run_file_ingest(cfg, path, "afcfta_schedule")
+    summary = run_file_ingest(cfg, path, "preferential_schedule")
     assert summary["status"] == "published", summary
     assert summary["inputs"][0]["message"] == "1 non-ad-valorem duties kept as text"
     with duckdb.connect(str(cfg.warehouse.published), read_only=True) as con:
