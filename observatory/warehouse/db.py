@@ -23,12 +23,28 @@ RECOVERY = (
     "README, Operations, \"Recover a damaged working database\"")
 
 
+# The storage version the working database is created at, and so the published copy (a
+# byte copy of it): DuckDB 1.0 and every later 1.x (and 2.x) client reads it; DuckDB 2.0's
+# default (v2.0.0) is unreadable by 1.x (R, DBeaver, older Python). README, "Reading the
+# published database"; DuckDB's tag for it is `v1.0.0+`.
+STORAGE_VERSION = "v1.0.0"
+
+
+def create_work_file(path: Path) -> None:
+    """Create an empty database file at STORAGE_VERSION (a file that exists keeps the
+    version it was created at: DuckDB never converts a file in place)."""
+    if path.exists():
+        return
+    duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_VERSION}).close()
+
+
 def open_work(wh: WarehouseConfig) -> duckdb.DuckDBPyConnection:
     """Open the working database read-write; only the nightly job does this. A damaged file
     raises DamagedDatabase, one line naming the recoveries."""
     wh.work.parent.mkdir(parents=True, exist_ok=True)
     wh.temp_directory.mkdir(parents=True, exist_ok=True)
     try:
+        create_work_file(wh.work)
         con = duckdb.connect(str(wh.work))
     except duckdb.Error as exc:
         if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():

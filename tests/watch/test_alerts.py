@@ -76,6 +76,12 @@ def watch(study_db):
                 "('MAR', 'cephalopods', 2026, 6, 2024, 300e6, 2.0, 2.0),"
                 "('MAR', 'fish', 2026, 3, 2024, 100e6, 3.0, 2.0),"  # 3 < 2 x 2
                 "('ESP', 'cephalopods', 2026, 9, 2024, 900e6, 1.0, 1.0)")  # not the home
+    # A warehouse whose earlier publication set the baselines (observatory.watch.baselines):
+    # the change rules alert against it. test_first_publication_* start without them.
+    con.execute("insert into ops.alert_baselines select rule, market, 'run-0', "
+                "timestamp '2026-11-01', 0 from (values ('share_drop', 'FRA'), "
+                "('share_drop', 'SEN'), ('competitor_gain', 'FRA'), "
+                "('demand_contraction', 'FRA'), ('rasff_spike', '')) as b(rule, market)")
     return study_db
 
 
@@ -140,3 +146,91 @@ def test_thresholds_come_from_the_configuration(watch):
     assert outcome["raised"] == {"share_drop": 0, "competitor_gain": 0,
                                  "demand_contraction": 0, "new_notification": 1,
                                  "deadline": 0, "rasff_spike": 0}
+
+
+def test_first_publication_states_the_situation_and_raises_no_change_alert(watch):
+    watch.con.execute("delete from ops.alert_baselines")
+    first = evaluate_alerts(watch.con, "run-1")
+    # The dated events alert; the moves are the situation, not alerts.
+    assert first["raised"] == {"share_drop": 0, "competitor_gain": 0,
+                               "demand_contraction": 0, "new_notification": 1,
+                               "deadline": 1, "rasff_spike": 0}
+    assert first["baseline"]["set"] == {"share_drop": 2, "competitor_gain": 1,
+                                        "demand_contraction": 1, "rasff_spike": 1}
+    assert first["baseline"]["situation"] == {"share_drop": 1, "competitor_gain": 1,
+                                              "demand_contraction": 1, "rasff_spike": 1}
+    stated = watch.query("select rule, market_iso3, product_code, run_id "
+                         "from ops.alert_situation order by rule")
+    assert stated == [("competitor_gain", "FRA", "854430", "run-1"),
+                      ("demand_contraction", "FRA", "854430", "run-1"),
+                      ("rasff_spike", None, "cephalopods", "run-1"),
+                      ("share_drop", "FRA", "854430", "run-1")]
+    from observatory.runsummary import console_lines
+
+    lines = console_lines({"run_id": "run-1", "status": "published", "inputs": [],
+                           "watch": {"alerts": first}})
+    assert any(line.startswith("watch: first publication for some markets: the situation "
+                               "is stated as the baseline, no change alert raised") for
+               line in lines), lines
+    # The same data again: still the situation, nothing raised.
+    again = evaluate_alerts(watch.con, "run-2")
+    assert sum(again["raised"].values()) == 0 and again["baseline"]["set"] == {}
+    assert again["baseline"]["stated"] == 4
+    # A new year against the baseline: the drop of 2025 is a change, raised.
+    watch.con.execute("insert into mart.watch_market_shares values ('FRA', 'hs6', '854430', "
+                      "'wiring sets', 'annual', '2025', '2024', 140e6, 142.9e6, 20e6, 30e6, "
+                      "0.14, 0.21, -7.0, 3, 2, 12, null)")
+    third = evaluate_alerts(watch.con, "run-3")
+    assert third["raised"]["share_drop"] == 1
+    assert watch.query("select period from ops.alerts where rule = 'share_drop'") == [("2025",)]
+    # The 2024 situation no longer holds (2025 is the latest period): it left the situation.
+    assert watch.query("select count(*) from ops.alert_situation where rule = 'share_drop'"
+                       ) == [(0,)]
+
+
+def test_a_market_without_data_gets_its_baseline_when_its_data_arrive(watch):
+    watch.con.execute("delete from ops.alert_baselines")
+    watch.con.execute("delete from mart.watch_market_shares where market_iso3 = 'SEN'")
+    evaluate_alerts(watch.con, "run-1")
+    assert ("share_drop", "SEN") not in set(watch.query(
+        "select rule, market_iso3 from ops.alert_baselines"))
+    # SEN's data arrive, with a large drop: its first publication, so the situation.
+    watch.con.execute("insert into mart.watch_market_shares values ('SEN', 'hs6', '854430', "
+                      "'wiring sets', 'annual', '2024', '2023', 100e6, 100e6, 10e6, 20e6, "
+                      "0.10, 0.20, -10.0, 2, 1, 8, null)")
+    second = evaluate_alerts(watch.con, "run-2")
+    assert second["raised"]["share_drop"] == 0 and second["baseline"]["set"] == {
+        "share_drop": 1}
+
+
+def test_the_value_threshold_scales_with_the_market_size(watch):
+    # FRA imports 5,000 billion USD: at 10 per million its threshold is 50 M USD, above the
+    # 40 M exported before: no trade alert for FRA; SEN stays at the 5 M floor.
+    watch.configure(min_value_ppm=10.0)
+    watch.con.execute("create or replace table mart.market_indicators as select * from "
+                      "(values (2024, 'FRA', 5000e9), (2023, 'FRA', 1e9), (2024, 'SEN', 1e9)) "
+                      "as t(year, market_iso3, market_imports_usd)")
+    outcome = evaluate_alerts(watch.con, "run-1")
+    assert outcome["raised"]["share_drop"] == 0 and outcome["raised"]["competitor_gain"] == 0
+    assert outcome["raised"]["demand_contraction"] == 0
+    # At 5 per million (25 M USD) the 40 M line passes; the evidence says the threshold.
+    watch.configure(min_value_ppm=5.0)
+    again = evaluate_alerts(watch.con, "run-2")
+    assert again["raised"]["share_drop"] == 1
+    evidence, = watch.query("select evidence from ops.alerts where rule = 'share_drop'")
+    assert json.loads(evidence[0])["row"]["threshold_usd"] == pytest.approx(25e6)
+
+
+def test_a_stated_move_whose_size_changed_is_a_change(watch):
+    watch.con.execute("delete from ops.alert_baselines")
+    evaluate_alerts(watch.con, "run-1")  # states FRA 854430's -9 points
+    # A revision within 5 %: still the situation stated.
+    watch.con.execute("update mart.watch_market_shares set share_change_pts = -9.3 "
+                      "where market_iso3 = 'FRA'")
+    assert evaluate_alerts(watch.con, "run-2")["raised"]["share_drop"] == 0
+    # The period completed: -14 points is not what was stated, it alerts.
+    watch.con.execute("update mart.watch_market_shares set share_change_pts = -14.0 "
+                      "where market_iso3 = 'FRA'")
+    assert evaluate_alerts(watch.con, "run-3")["raised"]["share_drop"] == 1
+    assert watch.query("select count(*) from ops.alert_situation where rule = 'share_drop'"
+                       ) == [(0,)]

@@ -1,10 +1,15 @@
-"""The watch on the demo data: every alert kind the demo was built to trigger is raised,
-with its evidence, and a second refresh on unchanged data raises nothing new."""
+"""The watch on the demo data: the first publication states the situation (the baseline)
+and raises only the dated events; when the demo's last year and its RASFF spike arrive
+after a first publication without them, every alert kind the demo was built to trigger is
+raised, with its evidence; a second refresh on unchanged data raises nothing new."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +17,7 @@ import duckdb
 import pytest
 
 from observatory.watch.alerts import RULES
+from observatory.watch.baselines import CHANGE_RULES
 from tests.conftest import DEMO_TODAY
 
 
@@ -29,14 +35,83 @@ def _find(alerts, rule, market=None, product=None, reference=None):
             and (reference is None or a["reference"] == reference)]
 
 
-def test_every_kind_of_alert_is_raised(alerts, demo_run) -> None:
+def test_the_first_publication_states_the_situation_and_raises_only_dated_events(
+        alerts, demo_run) -> None:
+    # No baseline yet: the moves are the situation, not alerts; the deadlines and new
+    # notifications are events with a date, raised from the first run (a handful).
+    assert {a["rule"] for a in alerts} == {"new_notification", "deadline"}
+    assert all(a["status"] == "open" for a in alerts) and len(alerts) <= 20
+    outcome = demo_run["summary"]["watch"]["alerts"]
+    assert all(outcome["raised"][rule] == 0 for rule in CHANGE_RULES)
+    assert set(outcome["baseline"]["set"]) == set(CHANGE_RULES)
+    with duckdb.connect(str(demo_run["cfg"].warehouse.published), read_only=True) as con:
+        stated = {(r, m, p) for r, m, p in con.execute(
+            "select rule, market_iso3, product_code from ops.alert_situation").fetchall()}
+    # The planted events are in the situation the first publication states.
+    assert ("share_drop", "FRA", "854430") in stated
+    assert ("competitor_gain", "FRA", "854430") in stated
+    assert ("demand_contraction", "BRA", "310540") in stated
+
+
+@pytest.fixture(scope="module")
+def second_run(demo_run: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+               ) -> dict[str, Any]:
+    """A first publication without the demo's last year (BACI 2024) and without the RASFF
+    notifications of the spike's year, then a second run with the full demo data: the
+    planted events arrive against a baseline."""
+    from observatory.config import load_config
+    from observatory.nightly import run_nightly
+
+    source = demo_run["cfg"].root
+    folder = tmp_path_factory.mktemp("watch_second_run")
+    shutil.copytree(source / "inputs", folder / "inputs")
+    shutil.copytree(source / "data" / "demo", folder / "data" / "demo")
+    shutil.copy(source / "observatory.toml", folder / "observatory.toml")
+    full = {p: p.read_bytes() for p in (folder / "inputs").glob("BACI_*.zip")}
+    rasff = next((folder / "data" / "demo" / "rasff").glob("*.csv"))
+    rasff_full = rasff.read_bytes()
+    last = max(int(row["year"]) for row in csv.DictReader(io.StringIO(rasff_full.decode())))
+    for path in full:  # every member but the last year's file
+        with zipfile.ZipFile(io.BytesIO(full[path])) as whole, \
+                zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as part:
+            for name in whole.namelist():
+                if "_Y2024_" not in name:
+                    part.writestr(name, whole.read(name))
+    lines = rasff_full.decode().splitlines(keepends=True)
+    rows = list(csv.DictReader(io.StringIO(rasff_full.decode())))
+    # One CSV record per line in the demo export (no embedded line breaks).
+    assert len(lines) == len(rows) + 1
+    rasff.write_text(lines[0] + "".join(line for line, row in zip(lines[1:], rows, strict=True)
+                                        if int(row["year"]) < last), encoding="utf-8")
+    cfg = load_config(folder / "observatory.toml")
+    first = run_nightly(cfg, as_of=DEMO_TODAY)
+    assert first["status"] == "published", first
+    for path, content in full.items():
+        path.write_bytes(content)
+    rasff.write_bytes(rasff_full)
+    second = run_nightly(cfg, as_of=DEMO_TODAY)
+    with duckdb.connect(str(cfg.warehouse.published), read_only=True) as con:
+        frame = con.execute("select * from ops.alerts").df()
+    return {"first": first, "second": second, "alerts": frame.to_dict("records"),
+            "run_id": second["run_id"]}
+
+
+@pytest.mark.slow  # a whole second demo scenario: make test-slow and CI
+def test_every_kind_of_alert_is_raised_against_the_baseline(second_run) -> None:
+    alerts = second_run["alerts"]
     assert {a["rule"] for a in alerts} == set(RULES)
     assert all(a["status"] == "open" for a in alerts)
-    raised = demo_run["summary"]["watch"]["alerts"]["raised"]
-    assert all(raised[rule] >= 1 for rule in RULES)
+    raised = second_run["second"]["watch"]["alerts"]["raised"]
+    assert all(raised[rule] >= 1 for rule in CHANGE_RULES)
+    # The change alerts are the second run's: the first stated its situation.
+    assert {a["raised_run"] for a in alerts if a["rule"] in CHANGE_RULES} == \
+        {second_run["run_id"]}
+    assert sum(second_run["first"]["watch"]["alerts"]["raised"][r] for r in CHANGE_RULES) == 0
 
 
-def test_the_planted_events_raise_their_alerts_with_evidence(alerts) -> None:
+@pytest.mark.slow  # a whole second demo scenario: make test-slow and CI
+def test_the_planted_events_raise_their_alerts_with_evidence(second_run) -> None:
+    alerts = second_run["alerts"]
     # The demo's planted events (observatory.demo.profiles.PLANTED_EVENTS): MAR loses about
     # 11 points of France's wiring-set imports (854430) to TUR; Brazil's imports of MAP
     # fertiliser (310540) fall by 35 %; a cephalopod RASFF spike; ePing notifications on

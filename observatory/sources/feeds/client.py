@@ -229,7 +229,10 @@ def parse_feed(data: bytes, *, feed: str, source: str, limits: FeedLimits | None
         seen.add(item.item_id)
         batch.items.append(item)
     for note in batch.notes:
-        log.warning("%s: %s", where, note)
+        # What the reader did on purpose (an unsafe link not kept) is information, in the
+        # run summary; anything else found wrong in the feed is a warning.
+        level = logging.INFO if "as intended" in note else logging.WARNING
+        log.log(level, "%s: %s", where, note)
     return batch
 
 
@@ -326,7 +329,8 @@ def _safe_link(raw: str | None, ctx: _Context) -> str | None:
         ctx.note(f"relative link dropped (no http/https base URL): {link[:80]!r}")
         return None
     if scheme not in settings.LINK_SCHEMES or not urlsplit(link).netloc:
-        ctx.note(f"link dropped (scheme {scheme!r} is not http/https): {link[:80]!r}")
+        ctx.note(f"unsafe link not kept, as intended (only http/https links are kept; "
+                 f"scheme {scheme!r}); the item itself is kept: {link[:80]!r}")
         return None
     return link
 
