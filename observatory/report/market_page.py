@@ -10,6 +10,7 @@ from typing import Any
 
 from observatory.report import catalogue, market_trade
 from observatory.report.evidence import SUMMARY_CHARS, safe_link, shorten
+from observatory.report.fabric_page import FILES as FABRIC_FILES
 from observatory.report.published import Record
 from observatory.report.sources import Origin
 from observatory.report.watch_reader import MONTHLY_KINDS, WatchReader, distinct_value
@@ -65,6 +66,20 @@ def rasff(reader: WatchReader) -> list[Record]:
         r["name"] = reader.country(r["origin_iso3"])
         r["is_home"] = r["origin_iso3"] == reader.home
     return rows
+
+
+def fabric_exporters(reader: WatchReader, market: str) -> Record | None:
+    """The home country's exporters serving the market: the fabric's latest 'destination'
+    cell for it (published after disclosure control: status 'c', no number, when
+    suppressed); None when the published database has no fabric for the market."""
+    if not reader.tables.has("mart.fabric_indicators"):
+        return None
+    rows = reader.tables.records(
+        "select year, status, n_exporters from mart.fabric_indicators "
+        "where dimension = 'destination' and cell = ? order by year desc limit 1",
+        [market],
+    )
+    return rows[0] if rows else None
 
 
 def feed_items(reader: WatchReader, market: str) -> list[Record]:
@@ -182,6 +197,8 @@ def market_context(reader: WatchReader, market: str) -> dict[str, Any]:
         "alerts": alerts,
         "alert_counts": _count_by(alerts, "rule"),
         "feed": feed_items(reader, market),
+        "fabric": fabric_exporters(reader, market),
+        "fabric_file": FABRIC_FILES[lang],
         "deadline_days": reader.deadline_days,
         "lines": lines,
     }

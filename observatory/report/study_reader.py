@@ -238,6 +238,56 @@ class StudyReader:
             for code in order
         ]
 
+    # --- the exporter fabric (mart.fabric_*, published after disclosure control) ----------
+
+    def has_fabric_products(self) -> bool:
+        return self.tables.has("mart.fabric_products") and self.tables.has_rows(
+            "mart.fabric_products"
+        )
+
+    def fabric_products(self, groups: list[Record]) -> bool:
+        """Give the listed products of `groups` (sector_products) their number of exporters
+        and fragility in the reference year (`fabric_status`, `fabric_exporters`,
+        `fabric_fragile`; status None when the fabric has no cell for the product). False,
+        and the rows untouched, when the published database has no fabric products."""
+        if self.year is None or not self.has_fabric_products():
+            return False
+        cells = {
+            r["hs6"]: r
+            for r in self.tables.records(
+                "select hs6, status, n_exporters, fragile from mart.fabric_products where year = ?",
+                [self.year],
+            )
+        }
+        for group in groups:
+            for product in group["products"]:
+                cell = cells.get(product["code"], {})
+                product["fabric_status"] = cell.get("status")
+                product["fabric_exporters"] = cell.get("n_exporters")
+                product["fabric_fragile"] = cell.get("fragile")
+        return True
+
+    def fabric_rules(self) -> Record | None:
+        """The disclosure rules the fabric's cells were published under."""
+        if not self.tables.has("mart.fabric_disclosure"):
+            return None
+        rows = self.tables.records(
+            "select min_exporters, dominance_share from mart.fabric_disclosure limit 1"
+        )
+        return rows[0] if rows else None
+
+    def fabric_totals(self) -> Record | None:
+        """The fabric's headline figures (all exporters) of its last year within the study."""
+        if not self.tables.has("mart.fabric_indicators"):
+            return None
+        rows = self.tables.records(
+            "select year, status, n_exporters, entry_rate, exit_rate, top5_share "
+            "from mart.fabric_indicators where dimension = 'total' and year <= ? "
+            "order by year desc limit 1",
+            [self.params.last_year],
+        )
+        return rows[0] if rows else None
+
     # --- markets and concentration -------------------------------------------------------
 
     def markets(self) -> tuple[int | None, list[Record]]:
@@ -400,15 +450,53 @@ class StudyReader:
             r["name"] = self.country(r["market_iso3"])
         return rows
 
+    # The AfCFTA table's columns read from other marts than its source, joined on the
+    # market and the HS6: (mart, its market column, the columns taken from it).
+    AFCFTA_JOINS = (
+        ("mart.export_potential", "market_iso3", ("untapped_usd",)),
+        ("mart.afcfta_margins", "importer_iso3", ("margin_opens_year",)),
+    )
+
     def afcfta(self) -> list[Record]:
+        """The AfCFTA openings ranked by untapped export potential (mart.export_potential,
+        same market and HS6), with the year the AfCFTA margin opens (mart.afcfta_margins).
+        An opening without a potential or margins keeps NULL there and sorts last;
+        `margins_loaded` tells a margin that never opens from a schedule not loaded."""
         table = catalogue.AFCFTA
         if not self.tables.has(table.source):
             return []
         name = "importer_name_fr" if self.lang == "fr" else "importer_name_en"
-        columns = ["importer_iso3", name, *(c.field for c in table.columns if not c.derived)]
+        joined = {f for _, _, fields in self.AFCFTA_JOINS for f in fields}
+        own = [
+            "importer_iso3",
+            name,
+            *(c.field for c in table.columns if not c.derived and c.field not in joined),
+        ]
+        items = [
+            f"o.{c}" if c in self.tables.columns(table.source) else f"null as {c}" for c in own
+        ]
+        joins = []
+        for i, (mart, market, fields) in enumerate(self.AFCFTA_JOINS):
+            alias = f"j{i}"
+            present = set(self.tables.columns(mart))
+            if {market, "hs6"} <= present:
+                items += [f"{alias}.{f}" if f in present else f"null as {f}" for f in fields]
+                # One row per market and HS6, whatever the mart holds.
+                taken = [f"any_value({f}) as {f}" for f in fields if f in present]
+                joins.append(
+                    f" left join (select {', '.join([f'{market} as market', 'hs6', *taken])}"
+                    f" from {mart} group by {market}, hs6) as {alias}"
+                    f" on {alias}.market = o.importer_iso3 and {alias}.hs6 = o.hs6"
+                )
+                if mart == "mart.afcfta_margins":
+                    items.append(f"{alias}.market is not null as margins_loaded")
+            else:
+                items += [f"null as {f}" for f in fields]
+                if mart == "mart.afcfta_margins":
+                    items.append("false as margins_loaded")
         rows = self.tables.records(
-            f"select {self.tables.select(table.source, columns)} from {table.source}"
-            f"{table.order_by()} limit ?",
+            f"select * from (select {', '.join(items)} from {table.source} as o"
+            f"{''.join(joins)}){table.order_by()} limit ?",
             [self.top_n],
         )
         for rank, r in enumerate(rows, start=1):

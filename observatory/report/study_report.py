@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from observatory.report import parameters, study_charts
+from observatory.report import catalogue, fabric_page, parameters, study_charts
 from observatory.report.filenames import STUDY_REPORT_FILES
 from observatory.report.formatting import Formatter, check_language, format_decimal
 from observatory.report.metadata import load_run_metadata
@@ -94,6 +94,9 @@ def render_study_report(
         n=len(products), start=window_start, year=year
     )
     sectors = reader.sector_table()
+    sector_products = reader.sector_products(sectors)
+    # The exporter fabric beside the products (columns absent without the fabric's marts).
+    fabric_columns = reader.fabric_products(sector_products)
     market_year, markets = reader.markets()
     markets_title = t["markets_share_chart_title"].format(year=market_year)
     cms = reader.cms()
@@ -129,7 +132,16 @@ def render_study_report(
         positioning_chart=study_charts.positioning_chart(products, positioning_title, t, lang),
         quadrants=reader.quadrants(summary["total_exports_usd"] if summary else None),
         sectors=sectors,
-        sector_products=reader.sector_products(sectors),
+        sector_products=sector_products,
+        sector_products_table=(
+            catalogue.SECTOR_PRODUCTS
+            if fabric_columns
+            else catalogue.SECTOR_PRODUCTS.without(*catalogue.FABRIC_PRODUCT_COLUMNS)
+        ),
+        fabric_columns=fabric_columns,
+        fabric_rules=reader.fabric_rules(),
+        fabric_totals=reader.fabric_totals(),
+        fabric_file=fabric_page.FILES[lang],
         market_year=market_year,
         markets=markets,
         markets_title=markets_title,

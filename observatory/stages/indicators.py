@@ -148,6 +148,11 @@ def coverage_lines(cfg: Config) -> list[str]:
     """One line per source from mart.input_coverage: which side of the indicators it fed,
     for which years and levels, and what of it was left out and why."""
     with work_db(cfg) as con:
+        present = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'mart' "
+            "and table_name = 'input_coverage'").fetchone()[0]
+        if not present:  # marts not built in this run (a run that only ingests)
+            return []
         rows = con.execute(
             "select source, side, input, used, year, hs_level, reason, market_iso3, n_rows "
             "from mart.input_coverage order by source, side, year").fetchall()

@@ -72,10 +72,15 @@ SECTOR_PRODUCTS = Table(
         C("market_penetration", "col_penetration", percent(1)),
         C("home_exports_cagr", "col_home_cagr", percent(1)),
         C("quadrant", "col_quadrant", label("quadrant")),
+        # The exporter fabric (mart.fabric_products, the same year), drawn by the template:
+        # "c" for a suppressed cell; absent when the published database has no fabric.
+        C("fabric_exporters", "col_fabric_exporters", INTEGER, custom=True, derived=True),
+        C("fabric_fragile", "col_fabric_fragile", TEXT, custom=True, derived=True),
     ),
     order=("sector", "home_exports_usd desc", "code"),
     css="data study products sector-products",
 )
+FABRIC_PRODUCT_COLUMNS = ("fabric_exporters", "fabric_fragile")
 MARKET_INDICATORS = Table(
     "market-indicators",
     "mart.market_indicators",
@@ -201,6 +206,8 @@ AFCFTA = Table(
         C("hs6", "col_hs6", CODE),
         C("description", "col_description", TEXT),
         C("opening_usd", "col_opening", USD),
+        # From mart.export_potential (same market and HS6): the table's sort.
+        C("untapped_usd", "col_untapped", USD),
         C("outside_share", "col_outside_share", percent(1)),
         C("top_outside_supplier_iso3", "col_top_outside", CODE),
         C("home_share", "col_home_share", percent(2)),
@@ -208,8 +215,12 @@ AFCFTA = Table(
         C("mfn_pct", "col_mfn", rate(1)),
         C("afcfta_pct", "col_preferential", rate(1)),
         C("tariff_margin_pts", "col_margin_pts", decimal(1)),
+        # From mart.afcfta_margins (same importer and HS6); "never" when the schedule is
+        # loaded but the margin never opens (afcfta_study_cell in the study template).
+        C("margin_opens_year", "col_afcfta_margin_opens", YEAR, custom=True),
     ),
-    order=("opening_usd desc nulls last", "importer_iso3", "hs6"),
+    # Openings without a potential (a market outside the priority markets) sort last.
+    order=("untapped_usd desc nulls last", "opening_usd desc nulls last", "importer_iso3", "hs6"),
     css="data study afcfta",
 )
 CHANGE_ORDER = (
