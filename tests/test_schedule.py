@@ -274,6 +274,14 @@ def test_a_served_deployment_runs_the_flow_and_status_shows_the_server(
 
     _wait(lambda: {"trade", "regulatory"} <= set(_deployments(prefect_api)), 60,
           "the served deployments", [served["log"]])
+    # A first publication (2022-2023, same warehouse) is the alerts' baseline: the served
+    # run's new year then raises change alerts.
+    text = served["config"].read_text(encoding="utf-8")
+    baseline = served["config"].with_name("baseline.toml")
+    baseline.write_text(text.replace("first_year = 2023", "first_year = 2022", 1)
+                        .replace("last_year = 2024", "last_year = 2023", 1), encoding="utf-8")
+    from observatory.nightly import run_nightly
+    assert run_nightly(load_config(baseline))["status"] == "published"
     started = time.monotonic()
     with temporary_settings(updates={PREFECT_API_URL: prefect_api}):
         run = run_deployment("nightly/trade", timeout=120, poll_interval=1)
@@ -285,10 +293,10 @@ def test_a_served_deployment_runs_the_flow_and_status_shows_the_server(
     cfg = load_config(served["config"])
     summaries = [json.loads(p.read_text(encoding="utf-8"))
                  for p in sorted(cfg.warehouse.runs_dir.glob("*.json"))]
-    assert [s["status"] for s in summaries] == ["published"]
+    assert [s["status"] for s in summaries] == ["published", "published"]
     assert cfg.warehouse.published.is_file()
-    assert {i["source"] for i in summaries[0]["inputs"]} == {"baci"}
-    raised = sum(summaries[0]["watch"]["alerts"]["raised"].values())
+    assert {i["source"] for i in summaries[-1]["inputs"]} == {"baci"}
+    raised = sum(summaries[-1]["watch"]["alerts"]["raised"].values())
     assert raised > 0
     # The run's alerts reached the webhook.
     messages = [request.get_json() for request, _ in receiver.log]
