@@ -3,9 +3,8 @@
     .venv/bin/python scripts/vendor_real_samples.py [--shared ../shared/data/real]
 
 Every file is copied whole, byte for byte; the ones over 500 kB are stored gzip-compressed
-(`<name>.gz`, fixed header, so the bytes are reproducible) and `tests.conftest.shared_real`
-unpacks them once per session under their own name. Large files (tens of MB) are not
-vendored; `shared_real` reads them from ../shared/data/real/ and skips when it is absent.
+(`<name>.gz`, fixed header, so the bytes are reproducible) and `tests.conftest.real_sample`
+unpacks them once per session under their own name. The tests read only these copies.
 Each folder gets a `SHA256SUMS` of the original files (before compression), which
 tests/test_real_samples.py checks; its README.md (provenance, licence) is written by hand.
 """

@@ -25,10 +25,9 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-# Real samples: the copies vendored with the tests (scripts/vendor_real_samples.py), and the
-# shared folder they come from, where the large files that are not vendored live.
+# Real samples: the copies vendored with the tests (scripts/vendor_real_samples.py, with
+# their provenance and licence); the suite reads nothing outside the repository.
 VENDORED_REAL = REPO / "tests" / "fixtures" / "real"
-SHARED_REAL = REPO.parent / "shared" / "data" / "real"
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -43,24 +42,18 @@ DEMO_YEARS = (2019, 2024)
 DEMO_TODAY = __import__("datetime").date(2026, 11, 29)  # the regulatory demo's "today"
 
 
-def shared_real(*parts: str) -> Path:
-    """A real sample, named by its place under ../shared/data/real/ (folder, file).
-
-    The copy vendored under tests/fixtures/real/ when there is one (a `<name>.gz` copy is
-    unpacked once per test process, under its own name, into a temporary folder); else the
-    shared file itself, for the large files that are not vendored; else the test is skipped
-    with the reason."""
+def real_sample(*parts: str) -> Path:
+    """A vendored real sample (folder, file) under tests/fixtures/real/; a `<name>.gz` copy is
+    unpacked once per test process, under its own name, into a temporary folder. A sample
+    that is not vendored is an error naming it: the suite runs whole from a fresh clone."""
     vendored = VENDORED_REAL.joinpath(*parts)
     if vendored.is_file():
         return vendored
     packed = vendored.with_name(vendored.name + ".gz")
     if packed.is_file():
         return _unpacked(packed, parts)
-    path = SHARED_REAL.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"{'/'.join(parts)} is not vendored under tests/fixtures/real/ (too "
-                    f"large) and the shared copy is not available: {path}")
-    return path
+    raise FileNotFoundError(f"{'/'.join(parts)}: not vendored under tests/fixtures/real/ "
+                            "(scripts/vendor_real_samples.py copies it with its provenance)")
 
 
 _unpacked_dir: list[Path] = []

@@ -1,5 +1,5 @@
 """HS revision conversion with the UNSD correlation tables (the workbooks of
-../shared/data/real/hs-concordance-unsd/, vendored in tests/fixtures/real/).
+tests/fixtures/real/hs-concordance-unsd/).
 
 Expected numbers are hand-computed from the rows of the real tables quoted in each test.
 """
@@ -26,19 +26,19 @@ from observatory.reference.concordance import (
     load_correlation,
 )
 from observatory.reference.hs import hs6_codes
-from tests.conftest import shared_real
+from tests.conftest import real_sample
 
 UNSD = "hs-concordance-unsd"
 
 
 @pytest.fixture(scope="module")
 def hs22_17() -> pd.DataFrame:
-    return load_correlation(shared_real(UNSD, "HS2022toHS2017ConversionAndCorrelationTables.xlsx"))
+    return load_correlation(real_sample(UNSD, "HS2022toHS2017ConversionAndCorrelationTables.xlsx"))
 
 
 @pytest.fixture(scope="module")
 def hs17_12() -> pd.DataFrame:
-    return load_correlation(shared_real(UNSD, "HS2017toHS2012ConversionAndCorrelationTables.xlsx"))
+    return load_correlation(real_sample(UNSD, "HS2017toHS2012ConversionAndCorrelationTables.xlsx"))
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def hs17_to_22(hs22_17: pd.DataFrame) -> pd.DataFrame:
 
 
 def comtrade_hs6(name: str) -> set[str]:
-    results = json.loads(shared_real(UNSD, name).read_text(encoding="utf-8"))["results"]
+    results = json.loads(real_sample(UNSD, name).read_text(encoding="utf-8"))["results"]
     return {r["id"] for r in results if len(r["id"]) == 6 and r["id"].isdigit()}
 
 

@@ -20,7 +20,7 @@ from observatory.reference.concordance import (
     pack_correlation,
     packaged_tables,
 )
-from tests.conftest import shared_real, write_config
+from tests.conftest import real_sample, write_config
 from tests.test_hs_concordance import write_workbook
 
 WORKBOOKS = {
@@ -32,7 +32,7 @@ WORKBOOKS = {
 
 @pytest.fixture(scope="module")
 def from_xlsx() -> dict[str, pd.DataFrame]:
-    return {packed: load_correlation(shared_real("hs-concordance-unsd", workbook))
+    return {packed: load_correlation(real_sample("hs-concordance-unsd", workbook))
             for packed, workbook in WORKBOOKS.items()}
 
 
@@ -68,14 +68,14 @@ def test_the_shipped_tables_give_the_conversions_of_the_workbooks(
 
 def test_packing_the_workbooks_again_gives_the_same_bytes(tmp_path: Path) -> None:
     for packed, workbook in WORKBOOKS.items():
-        path = pack_correlation(shared_real("hs-concordance-unsd", workbook), tmp_path)
+        path = pack_correlation(real_sample("hs-concordance-unsd", workbook), tmp_path)
         assert path.name == packed
         assert path.read_bytes() == (PACKED_DIR / packed).read_bytes(), packed
 
 
 def test_the_pack_command_and_its_one_line_error(tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    workbook = shared_real("hs-concordance-unsd", WORKBOOKS["hs_correlation_HS17_HS12.csv.gz"])
+    workbook = real_sample("hs-concordance-unsd", WORKBOOKS["hs_correlation_HS17_HS12.csv.gz"])
     assert main(["--pack", str(workbook), "--out", str(tmp_path)]) == 0
     assert "(6,141 links, " in capsys.readouterr().out
     assert [p.name for p in tmp_path.iterdir()] == ["hs_correlation_HS17_HS12.csv.gz"]

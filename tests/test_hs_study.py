@@ -10,7 +10,7 @@ import pytest
 
 from observatory.config import load_config
 from observatory.nightly import run_file_ingest, run_nightly
-from tests.conftest import shared_real, write_config
+from tests.conftest import real_sample, write_config
 
 HS17_FILE = [
     "Pays;Code SH;Année;Valeur (USD);Poids (kg)",
@@ -22,7 +22,7 @@ HS17_FILE = [
 
 def test_hs17_flows_are_converted_into_the_study_revision(tmp_path: Path,
                                                          demo_archive: Path) -> None:
-    table = shared_real("hs-concordance-unsd", "HS2022toHS2017ConversionAndCorrelationTables.xlsx")
+    table = real_sample("hs-concordance-unsd", "HS2022toHS2017ConversionAndCorrelationTables.xlsx")
     (tmp_path / "inputs").mkdir()
     shutil.copy(demo_archive, tmp_path / "inputs" / demo_archive.name)
     config = write_config(tmp_path, baci_paths=["inputs/BACI_*.zip"], first_year=2023,

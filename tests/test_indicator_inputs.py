@@ -14,7 +14,7 @@ import pytest
 
 from observatory.config import load_config
 from observatory.nightly import run_file_ingest
-from tests.conftest import shared_real, write_config
+from tests.conftest import real_sample, write_config
 
 OTS_PROFILE = """
 [profiles.ots_world_exports]
@@ -40,7 +40,7 @@ def ots_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
                           last_year=2017, growth_window=1)
     config.write_text(config.read_text(encoding="utf-8") + OTS_PROFILE, encoding="utf-8")
     cfg = load_config(config)
-    path = shared_real("ots-world-exports-hs4-2017", "world_trade_2017.csv")
+    path = real_sample("ots-world-exports-hs4-2017", "world_trade_2017.csv")
     summary = run_file_ingest(cfg, path, "ots_world_exports")
     return {"cfg": cfg, "path": path, "summary": summary}
 
@@ -92,7 +92,7 @@ def test_input_coverage_and_the_summary_say_what_fed_the_study(ots_run) -> None:
 def test_too_few_reporters_are_not_the_world(tmp_path: Path) -> None:
     """Five reporters' World rows are not world exports: below min_world_reporters the input
     is not used, and mart.input_coverage says why."""
-    source = shared_real("ots-world-exports-hs4-2017", "world_trade_2017.csv")
+    source = real_sample("ots-world-exports-hs4-2017", "world_trade_2017.csv")
     raw = pd.read_csv(source, dtype=str, keep_default_na=False)
     few = raw[raw.reporter_iso.isin(["mar", "fra", "esp", "deu", "ita"])]
     path = tmp_path / "five_reporters.csv"
@@ -115,9 +115,9 @@ def test_morocco_share_of_eu_seat_imports_from_the_market_tables(tmp_path: Path)
     """Morocco's share of each EU priority market's imports of HS 9401 (an HS4 heading), read
     from mart.market_product_shares, equals the extract's partner-Morocco rows over its World
     rows, computed with pandas."""
-    bilateral = shared_real("comtrade-eu27-wood-imports-2018-2022",
+    bilateral = real_sample("comtrade-eu27-wood-imports-2018-2022",
                             "data_eu_imports_partner_MAR.csv")
-    world = shared_real("comtrade-eu27-wood-imports-2018-2022", "data_eu_imports_world.csv")
+    world = real_sample("comtrade-eu27-wood-imports-2018-2022", "data_eu_imports_world.csv")
     config = write_config(tmp_path, baci_paths=["inputs/none-*.zip"], first_year=2018,
                           last_year=2022, priority_markets=["ESP", "FRA", "DEU", "ITA"])
     cfg = load_config(config)

@@ -1,6 +1,6 @@
 """The real samples vendored under tests/fixtures/real/: each folder says where its files come
 from and under which licence, and each file is byte for byte the one it names (its
-SHA256SUMS, written by scripts/vendor_real_samples.py from ../shared/data/real/)."""
+SHA256SUMS, written by scripts/vendor_real_samples.py when it copied them)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED_REAL, VENDORED_REAL, shared_real
+from tests.conftest import VENDORED_REAL, real_sample
 
 FOLDERS = sorted(p for p in VENDORED_REAL.iterdir() if p.is_dir())
 
@@ -38,14 +38,11 @@ def test_vendored_files_are_the_originals(folder: Path) -> None:
               if p.name not in ("README.md", "SHA256SUMS")}
     assert stored == set(sums)
     for name, digest in sums.items():
-        path = shared_real(folder.name, name)  # a .gz copy is read unpacked
-        assert path.is_relative_to(VENDORED_REAL) or not path.is_relative_to(SHARED_REAL)
+        path = real_sample(folder.name, name)  # a .gz copy is read unpacked
         assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, name
-        original = SHARED_REAL / folder.name / name
-        if original.is_file():  # beside a checkout with ../shared
-            assert hashlib.sha256(original.read_bytes()).hexdigest() == digest, name
 
 
-def test_a_sample_that_is_not_vendored_says_why_it_is_skipped() -> None:
-    with pytest.raises(pytest.skip.Exception, match="not vendored under tests/fixtures/real/"):
-        shared_real("comtrade-eu27-wood-imports-2018-2022", "no_such_file.csv")
+def test_a_sample_that_is_not_vendored_is_an_error_naming_it() -> None:
+    with pytest.raises(FileNotFoundError, match="no_such_file.csv: not vendored under "
+                                                "tests/fixtures/real/"):
+        real_sample("comtrade-eu27-wood-imports-2018-2022", "no_such_file.csv")

@@ -1,5 +1,4 @@
-"""Reference data: checked against the real files of ../shared/data/real (vendored in
-tests/fixtures/real/)."""
+"""Reference data: checked against the real files vendored in tests/fixtures/real/."""
 
 from __future__ import annotations
 
@@ -10,14 +9,14 @@ from observatory.reference import build_reference_tables
 from observatory.reference.countries import baci_special_codes, build_countries, known_iso3
 from observatory.reference.hs import build_hs_nomenclature, hs6_codes
 from observatory.reference.sectors import sector_of
-from tests.conftest import shared_real
+from tests.conftest import real_sample
 
 
 def test_hs_nomenclature_matches_the_un_comtrade_copy() -> None:
     hs = build_hs_nomenclature()
     assert hs["level"].value_counts().to_dict() == {6: 5613, 4: 1229, 2: 97}
     assert (hs["hs_code"].str.len() == hs["level"]).all()
-    real = pd.read_csv(shared_real("harmonized-system", "harmonized-system.csv"),
+    real = pd.read_csv(real_sample("harmonized-system", "harmonized-system.csv"),
                        dtype={"hscode": str})
     real = real[real["level"].isin([2, 4, 6])]
     assert set(real["hscode"]) == set(hs["hs_code"])
@@ -58,20 +57,20 @@ def test_country_codes_names_and_groups() -> None:
 
 
 def test_ldc_list_against_the_un_file() -> None:
-    real = pd.read_csv(shared_real("country-codes", "country-codes.csv"), dtype=str,
+    real = pd.read_csv(real_sample("country-codes", "country-codes.csv"), dtype=str,
                        keep_default_na=False)
     column = next(c for c in real.columns if "Least Developed" in c)
     theirs = set(real.loc[real[column].str.strip() != "", "ISO3166-1-Alpha-3"])
     ours = set(build_countries().query("ldc")["iso3"])
     assert len(ours) == 44
-    # The shared file predates the graduations of Bhutan (Dec 2023) and São Tomé and
+    # The vendored file predates the graduations of Bhutan (Dec 2023) and São Tomé and
     # Príncipe (Dec 2024), and of Vanuatu (Dec 2020) if it is older still.
     assert ours <= theirs
     assert theirs - ours <= {"BTN", "STP", "VUT", "GNQ"}
 
 
 def test_baci_country_dictionary_is_covered() -> None:
-    real = pd.read_csv(shared_real("baci-dictionaries", "country_codes_V202301.csv"), sep=";",
+    real = pd.read_csv(real_sample("baci-dictionaries", "country_codes_V202301.csv"), sep=";",
                        dtype=str, keep_default_na=False)
     codes = set(real["country_code"].astype(int))
     ours = set(build_countries()["baci_code"]) | set(baci_special_codes()["baci_code"])

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from observatory.indicators.complexity import complexity, proximity
-from tests.conftest import shared_real
+from tests.conftest import real_sample
 
 STATA_COLS = {"time": "year", "loc": "origin", "prod": "hs92", "val": "export_val"}
 KEYS = ["year", "origin", "hs92"]
@@ -22,8 +22,8 @@ KEYS = ["year", "origin", "hs92"]
 def stata() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The reference input and the Stata `ecomplexity` output (default options)."""
     folder = "ecomplexity-fixtures"
-    trade = pd.read_csv(shared_real(folder, "trade_data_sample.csv"))
-    truth = pd.read_csv(shared_real(folder, "stata_ground_truth.csv"))
+    trade = pd.read_csv(real_sample(folder, "trade_data_sample.csv"))
+    truth = pd.read_csv(real_sample(folder, "stata_ground_truth.csv"))
     return trade, truth
 
 

@@ -11,7 +11,7 @@ import pytest
 from observatory.errors import SourceError
 from observatory.sources.baci import client, resources
 from observatory.warehouse import sql_runner
-from tests.conftest import shared_real
+from tests.conftest import real_sample
 
 
 def _raw_db() -> duckdb.DuckDBPyConnection:
@@ -21,8 +21,8 @@ def _raw_db() -> duckdb.DuckDBPyConnection:
 
 
 def test_real_baci_dictionaries_load_with_the_repairs_named() -> None:
-    countries_file = shared_real("baci-dictionaries", "country_codes_V202301.csv")
-    products_file = shared_real("baci-dictionaries", "product_codes_HS17_V202301.csv")
+    countries_file = real_sample("baci-dictionaries", "country_codes_V202301.csv")
+    products_file = real_sample("baci-dictionaries", "product_codes_HS17_V202301.csv")
     countries, notes = client.read_country_codes(countries_file.read_bytes(),
                                                  countries_file.name)
     assert any("';'-separated" in n for n in notes)

@@ -1,4 +1,4 @@
-"""Eurostat Comext: the real API answers (vendored from `shared/data/real/`) through the gate
+"""Eurostat Comext: the real API answers (vendored under `tests/fixtures/real/`) through the gate
 into core, the API replayed by a local server (an HTML page, a 429 with Retry-After), bulk
 files built here in the documented `full_v2` layout, missing rates, unknown codes, damaged
 archives, the demo writers. Rates come from files written by the tests; no test sleeps (the
@@ -25,7 +25,7 @@ from observatory.reference.countries import build_countries
 from observatory.sources.comext import settings
 from observatory.sources.comext import source as comext_source
 from observatory.sources.comext.client import ComextClient, ComextQuery
-from tests.conftest import shared_real, write_config
+from tests.conftest import real_sample, write_config
 
 SAMPLE = "comext-ds045409-sdmx-csv"
 FILES = ("CN_32121000.csv", "CN_39201081.csv", "CN_48064010.csv")
@@ -84,7 +84,7 @@ def config(folder: Path, **comext: str) -> Path:
 
 
 def sample(name: str) -> pd.DataFrame:
-    return pd.read_csv(shared_real(SAMPLE, name), dtype=str, keep_default_na=False)
+    return pd.read_csv(real_sample(SAMPLE, name), dtype=str, keep_default_na=False)
 
 
 def published(cfg_path: Path) -> duckdb.DuckDBPyConnection:
@@ -107,7 +107,7 @@ def real_workspace(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object
     path.write_text(text[:start] + 'priority_markets = ["FRA", "ESP"]' + text[end:],
                     encoding="utf-8")
     cfg = load_config(path)
-    summaries = [run_file_ingest(cfg, shared_real(SAMPLE, name), "comext") for name in FILES]
+    summaries = [run_file_ingest(cfg, real_sample(SAMPLE, name), "comext") for name in FILES]
     return {"cfg": cfg, "summaries": summaries}
 
 
@@ -197,7 +197,7 @@ def test_a_partners_share_of_a_members_imports_equals_the_file(real_workspace) -
 
 def test_the_same_answer_again_is_unchanged(real_workspace: dict) -> None:
     cfg = real_workspace["cfg"]
-    again = run_file_ingest(cfg, shared_real(SAMPLE, FILES[0]), "comext")
+    again = run_file_ingest(cfg, real_sample(SAMPLE, FILES[0]), "comext")
     assert [i["status"] for i in again["inputs"]] == ["unchanged"]
 
 
@@ -207,7 +207,7 @@ def test_the_same_answer_again_is_unchanged(real_workspace: dict) -> None:
 def _answer(tmp_path: Path, name: str, keep: Callable[[list[str]], bool],
             edit: Callable[[list[str]], list[str]] | None = None) -> Path:
     """Lines of the real answer CN_32121000 (header kept), some of them edited."""
-    lines = shared_real(SAMPLE, "CN_32121000.csv").read_text(encoding="utf-8").splitlines()
+    lines = real_sample(SAMPLE, "CN_32121000.csv").read_text(encoding="utf-8").splitlines()
     out = [lines[0]]
     for line in lines[1:]:
         cells = line.split(",")
@@ -289,7 +289,7 @@ def test_unknown_codes_are_quarantined_and_aggregates_kept_out(tmp_path: Path) -
 
 def _fr_answer() -> bytes:
     """The real answer's lines of one reporter (France), as the API answers one request."""
-    lines = shared_real(SAMPLE, "CN_32121000.csv").read_bytes().splitlines(keepends=True)
+    lines = real_sample(SAMPLE, "CN_32121000.csv").read_bytes().splitlines(keepends=True)
     return b"".join([lines[0], *[ln for ln in lines[1:] if ln.split(b",")[3] == b"FR"]])
 
 
@@ -326,7 +326,7 @@ def test_nightly_fetches_the_api_through_an_html_page_and_a_429(
     assert waits == [1.0, 7.0]
     (outcome,) = summary["inputs"]
     assert outcome["file_name"] == "comext_FR_M_from_2023-01.csv"
-    frame = pd.read_csv(shared_real(SAMPLE, "CN_32121000.csv"), dtype=str,
+    frame = pd.read_csv(real_sample(SAMPLE, "CN_32121000.csv"), dtype=str,
                         keep_default_na=False)
     figures = frame[(frame.reporter == "FR") & (frame.indicators == "VALUE_IN_EUROS")]
     with published(cfg.path) as con:

@@ -1,6 +1,6 @@
 """The Comtrade connector against a local HTTP server replaying payloads in the API's format.
 
-Real answers are the vendored copies of `shared/data/real/comtrade-api-json/`
+Real answers are the vendored copies in `tests/fixtures/real/comtrade-api-json/`
 (`tests/fixtures/real/`); the error answers and the breakdown/World payload are hand-written
 in the documented format (`tests/fixtures/comtrade/handwritten_*`). No test sleeps: `sleep`
 is injected.
@@ -34,7 +34,7 @@ from observatory.sources.comtrade import client as comtrade_client
 from observatory.sources.comtrade import resources, settings, state
 from observatory.sources.comtrade.client import ComtradeClient, normalise_columns
 from observatory.sources.comtrade.resources import QuerySpec, RequestRunner, plan_requests
-from tests.conftest import REPO, shared_real
+from tests.conftest import REPO, real_sample
 
 FIXTURES = REPO / "tests" / "fixtures" / "comtrade"
 DATA = "/data/v1/get/C/A/HS"
@@ -141,7 +141,7 @@ def keys_of(frame: pd.DataFrame) -> list[tuple]:
 # ---- the real answer -------------------------------------------------------------------------
 
 def test_real_data_answer_is_normalised_with_the_crosswalk(httpserver: HTTPServer) -> None:
-    payload = shared_real(*REAL_DATA)
+    payload = real_sample(*REAL_DATA)
     httpserver.expect_request(DATA).respond_with_data(payload.read_bytes(),
                                                        content_type="application/json")
     client, sleeps = make_client(httpserver)
@@ -176,7 +176,7 @@ def test_real_data_answer_is_normalised_with_the_crosswalk(httpserver: HTTPServe
 
 
 def test_real_answer_with_a_code_missing_from_the_crosswalk_reports_it() -> None:
-    payload = shared_real(*REAL_DATA)
+    payload = real_sample(*REAL_DATA)
     records = json.loads(payload.read_text(encoding="utf-8"))["data"]
     crosswalk = {k: v for k, v in CROSSWALK.items() if k != 32}  # Argentina unknown
     out = resources.normalise_records(records, crosswalk, request_id="r1", path=DATA)
@@ -239,7 +239,7 @@ def test_crosswalk_from_the_reference_country_table_when_it_exists() -> None:
     assert crosswalk[251] == "FRA" and crosswalk[842] == "USA" and crosswalk[504] == "MAR"
     assert crosswalk[699] == "IND" and crosswalk[757] == "CHE" and crosswalk[579] == "NOR"
     assert 0 not in crosswalk  # World is not a country
-    payload = shared_real(*REAL_DATA)
+    payload = real_sample(*REAL_DATA)
     records = json.loads(payload.read_text(encoding="utf-8"))["data"]
     out = resources.normalise_records(records, crosswalk, request_id="r", path=DATA)
     assert out.unknown_codes == []
@@ -653,7 +653,7 @@ def test_reset_makes_a_split_request_pending_again(httpserver: HTTPServer) -> No
 # ---- availability and incremental refresh ----------------------------------------------------
 
 def test_real_bulk_availability_detects_new_and_republished_files() -> None:
-    payload = shared_real(*REAL_BULK)
+    payload = real_sample(*REAL_BULK)
     records = json.loads(payload.read_text(encoding="utf-8"))["data"]
     con = ledger()
     args = {"type_code": "C", "freq": "A", "classification": "HS"}
@@ -711,7 +711,7 @@ def test_normalise_columns_maps_header_variants() -> None:
 
 
 def test_normalise_columns_on_a_real_comtradr_header() -> None:
-    path = shared_real("comtrade-eu27-wood-imports-2018-2022", "data_eu_imports_world.csv")
+    path = real_sample("comtrade-eu27-wood-imports-2018-2022", "data_eu_imports_world.csv")
     header = pd.read_csv(path, nrows=2)
     names = list(normalise_columns(header).columns)
     assert len(names) == 47

@@ -12,7 +12,7 @@ from werkzeug import Request, Response
 
 from observatory.config import load_config
 from observatory.nightly import run_nightly
-from tests.conftest import shared_real, write_config
+from tests.conftest import real_sample, write_config
 
 PREVIEW = "/public/v1/preview/C/A/HS"
 AVAILABILITY = "/public/v1/getDA/C/A/HS"
@@ -48,7 +48,7 @@ def _config(folder: Path, base_url: str) -> Path:
 
 def test_nightly_loads_comtrade_answers_into_core(tmp_path: Path, httpserver: HTTPServer,
                                                   monkeypatch) -> None:
-    payload = shared_real("comtrade-api-json", "comtradeapi_v1_get_C_A_HS_CHN_imports_2010_"
+    payload = real_sample("comtrade-api-json", "comtradeapi_v1_get_C_A_HS_CHN_imports_2010_"
                                                "TOTAL.json")
     monkeypatch.delenv("COMTRADE_API_KEY", raising=False)
     httpserver.expect_request(PREVIEW).respond_with_data(

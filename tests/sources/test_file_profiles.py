@@ -15,7 +15,7 @@ from observatory.cli import main
 from observatory.config import load_config
 from observatory.errors import ConfigError
 from observatory.nightly import run_file_ingest
-from tests.conftest import shared_real, write_config
+from tests.conftest import real_sample, write_config
 
 OTS_PROFILE = """
 [profiles.ots_world_exports]
@@ -67,7 +67,7 @@ def test_ots_world_exports_2017_load_into_trade_totals_with_blanks_as_no_data(
     """The real OTS 2017 HS4 table has no year column and blank values meaning "no trade":
     through a profile with year = 2017 and blank_values = "no_data", every non-blank row is
     in core.trade_totals at HS4, and the blanks are counted in the summary and the ledger."""
-    path = shared_real("ots-world-exports-hs4-2017", "world_trade_2017.csv")
+    path = real_sample("ots-world-exports-hs4-2017", "world_trade_2017.csv")
     kept, blank, reporters, total = _ots_counts(path)
     assert (kept, blank) == (176_971, 56_461)  # what the issue reports
     config = _workspace(tmp_path, OTS_PROFILE)
@@ -107,7 +107,7 @@ def test_ots_world_exports_2017_load_into_trade_totals_with_blanks_as_no_data(
 def test_blank_values_are_rejected_by_default_naming_line_and_field(tmp_path: Path) -> None:
     """Without blank_values = "no_data" a blank value is still an error: the file is
     rejected and quarantine names each blank row's line and field."""
-    source = shared_real("ots-world-exports-hs4-2017", "world_trade_2017.csv")
+    source = real_sample("ots-world-exports-hs4-2017", "world_trade_2017.csv")
     head = source.read_text(encoding="utf-8").splitlines()[:40]
     path = tmp_path / "ots_head.csv"
     path.write_text("\n".join(head) + "\n", encoding="utf-8")
@@ -170,9 +170,9 @@ def test_comtrade_rows_without_a_classification_column_take_their_years_revision
     """The partner-Morocco extract has no classification column; its World file says H5
     (HS17) for 2018-2021 and H6 (HS22) for 2022. Through the built-in comtrade profile both
     now agree: no product-year under two revisions."""
-    bilateral = shared_real("comtrade-eu27-wood-imports-2018-2022",
+    bilateral = real_sample("comtrade-eu27-wood-imports-2018-2022",
                             "data_eu_imports_partner_MAR.csv")
-    world = shared_real("comtrade-eu27-wood-imports-2018-2022", "data_eu_imports_world.csv")
+    world = real_sample("comtrade-eu27-wood-imports-2018-2022", "data_eu_imports_world.csv")
     config = _workspace(tmp_path)
     for path in (world, bilateral):
         summary = run_file_ingest(load_config(config), path, "comtrade")

@@ -13,7 +13,7 @@ from observatory.config import load_config
 from observatory.errors import SourceError
 from observatory.nightly import run_file_ingest
 from observatory.sources.files import client
-from tests.conftest import shared_real, write_config
+from tests.conftest import real_sample, write_config
 
 FRENCH_ROWS = [
     "Pays;Code SH;Année;Valeur (USD);Poids (kg)",
@@ -146,9 +146,9 @@ def test_eu_imports_of_seats_from_morocco_match_the_raw_comtrade_csvs(tmp_path: 
     the World row, through the built-in comtrade profile, against pandas on the raw files.
     (The bilateral rows are the extract's partner-Morocco file: its `data_eu_imports.csv`,
     27 MB, is not vendored.)"""
-    bilateral = shared_real("comtrade-eu27-wood-imports-2018-2022",
+    bilateral = real_sample("comtrade-eu27-wood-imports-2018-2022",
                             "data_eu_imports_partner_MAR.csv")
-    world = shared_real("comtrade-eu27-wood-imports-2018-2022", "data_eu_imports_world.csv")
+    world = real_sample("comtrade-eu27-wood-imports-2018-2022", "data_eu_imports_world.csv")
     write_config(tmp_path, baci_paths=["inputs/none-*.zip"])
     cfg = load_config(tmp_path / "observatory.toml")
     for path in (world, bilateral):

@@ -26,7 +26,7 @@ from observatory.sources.national.source import SOURCE
 from observatory.stages.prepare import new_run_id, prepare_warehouse
 from observatory.warehouse import sql_runner
 from observatory.warehouse.session import run_database
-from tests.conftest import shared_real, write_config
+from tests.conftest import real_sample, write_config
 
 FOLDER = "morocco-national-trade"
 ANNUAL = "oc_annual_by_country_flow_2010_2021.csv"
@@ -93,7 +93,7 @@ def _query(cfg: Any, sql: str, params: list[Any] | None = None) -> list[tuple[An
 
 def _file_frame() -> pd.DataFrame:
     """The real table read directly: every value as text first (NA is Namibia)."""
-    frame = pd.read_csv(shared_real(FOLDER, ANNUAL), sep=";", dtype=str,
+    frame = pd.read_csv(real_sample(FOLDER, ANNUAL), sep=";", dtype=str,
                         keep_default_na=False, encoding="utf-8-sig")
     return frame.drop(columns=[c for c in frame.columns if c.startswith("Unnamed")])
 
@@ -107,7 +107,7 @@ def _dirhams(frame: pd.DataFrame, year: int) -> pd.Series:
 def real(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("national_real")
     cfg = _workspace(folder)
-    outcomes, verdicts = _run(cfg, [shared_real(FOLDER, ANNUAL)])
+    outcomes, verdicts = _run(cfg, [real_sample(FOLDER, ANNUAL)])
     return {"cfg": cfg, "outcome": outcomes[0], "verdicts": verdicts}
 
 
@@ -208,7 +208,7 @@ def test_a_partial_last_year_is_suspected_and_said(real: dict[str, Any]) -> None
 def test_configured_partial_year_is_flagged_and_kept_out_of_the_comparison(
         tmp_path: Path) -> None:
     cfg = _workspace(tmp_path, partial_years="[2021]")
-    (outcome,), _ = _run(cfg, [shared_real(FOLDER, ANNUAL)])
+    (outcome,), _ = _run(cfg, [real_sample(FOLDER, ANNUAL)])
     assert outcome.status == "loaded" and outcome.changes["partial_years"] == [2021]
     assert "suspected" not in outcome.message
     assert "partial year(s) 2021 (sources.national.partial_years)" in outcome.message
@@ -223,7 +223,7 @@ def test_configured_partial_year_is_flagged_and_kept_out_of_the_comparison(
 def test_a_year_without_a_mad_rate_is_quarantined_then_loaded_once_it_has_one(
         tmp_path: Path) -> None:
     cfg = _workspace(tmp_path, years=list(range(2010, 2021)))
-    path = shared_real(FOLDER, ANNUAL)
+    path = real_sample(FOLDER, ANNUAL)
     (outcome,), (verdict,) = _run(cfg, [path])
     assert outcome.status == "rejected" and not verdict.passed
     rows = _query(cfg, "select distinct field, reason from ops.quarantine")
@@ -322,7 +322,7 @@ def _truncated(data: bytes) -> bytes:
 def test_unreadable_files_fail_in_one_line_naming_file_line_and_field(
         tmp_path: Path, name: str, make: Any, expected: str | None) -> None:
     cfg = _workspace(tmp_path)
-    data = shared_real(FOLDER, ANNUAL).read_bytes()
+    data = real_sample(FOLDER, ANNUAL).read_bytes()
     path = tmp_path / name
     path.write_bytes(make(data))
     (outcome,), verdicts = _run(cfg, [path])
@@ -351,7 +351,7 @@ def test_a_line_with_fields_missing_names_the_first_missing_field(tmp_path: Path
 
 def test_the_monthly_workbook_is_scaled_to_dirhams_and_kept_apart(tmp_path: Path) -> None:
     cfg = _workspace(tmp_path, monthly={"2024-08": 9.8})
-    path = shared_real(FOLDER, WORKBOOK)
+    path = real_sample(FOLDER, WORKBOOK)
     (outcome,), (verdict,) = _run(cfg, [path])
     assert outcome.status == "loaded" and verdict.passed, outcome
     book = openpyxl.load_workbook(path, data_only=True)
@@ -408,7 +408,7 @@ def test_the_synthetic_demo_table_loads_through_the_configured_paths(tmp_path: P
 
 
 def test_a_file_unchanged_is_not_read_again(real: dict[str, Any], tmp_path: Path) -> None:
-    (outcome,), _ = _run(real["cfg"], [shared_real(FOLDER, ANNUAL)])
+    (outcome,), _ = _run(real["cfg"], [real_sample(FOLDER, ANNUAL)])
     assert outcome.status == "unchanged"
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from observatory.errors import ConfigError, ReferenceDataError, SourceError
 from observatory.sources.rasff import client, resources, settings
-from tests.conftest import shared_real
+from tests.conftest import real_sample
 
 HEADER = ",".join(settings.COLUMNS)
 GOOD_ROW = ('2024.001,fruits and vegetables,food,Aflatoxin B1 in dried figs from Greece,'
@@ -25,7 +25,7 @@ GOOD_ROW = ('2024.001,fruits and vegetables,food,Aflatoxin B1 in dried figs from
 
 
 def _raw_rows(name: str) -> list[dict[str, str]]:
-    with shared_real("rasff", name).open(encoding="utf-8", newline="") as fh:
+    with real_sample("rasff", name).open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -35,7 +35,7 @@ def _origins_of(row: dict[str, str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def batch() -> resources.RasffBatch:
-    return resources.read_notifications(shared_real("rasff", "rasff_notifications_all.csv"))
+    return resources.read_notifications(real_sample("rasff", "rasff_notifications_all.csv"))
 
 
 def test_full_export_ingests_with_duplicates_dropped(batch: resources.RasffBatch) -> None:
@@ -220,9 +220,9 @@ def test_real_export_through_the_gate_with_history(tmp_path: Path) -> None:
 
     from observatory.config import load_config
     from observatory.nightly import run_file_ingest
-    from tests.conftest import shared_real, write_config
+    from tests.conftest import real_sample, write_config
 
-    export = shared_real("rasff", "rasff_notifications_all.csv")
+    export = real_sample("rasff", "rasff_notifications_all.csv")
     cfg = load_config(write_config(tmp_path, baci_paths=["inputs/none-*.zip"]))
     summary = run_file_ingest(cfg, export, "rasff")
     assert summary["status"] == "published", summary["validation"]
