@@ -17,28 +17,13 @@ import pytest
 from observatory.warehouse.sql_runner import SQL_DIR, apply_file
 from tests.conftest import write_config
 
+# The warehouse template the study tests build once per session (tables, reference, views).
+from tests.study.conftest import _study_template  # noqa: F401
+
 AS_OF = date(2026, 11, 29)
 MARTS = [SQL_DIR / "mart" / "study" / "010_product_competitiveness.sql",
          SQL_DIR / "mart" / "study" / "080_afcfta_margins.sql",
          SQL_DIR / "mart" / "study" / "090_best_door.sql"]
-
-
-@pytest.fixture(scope="session")
-def _afcfta_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from observatory import plan
-    from observatory.warehouse import sql_runner
-    from observatory.warehouse.reference_loader import load_reference
-
-    path = tmp_path_factory.mktemp("afcfta_template") / "template.duckdb"
-    con = duckdb.connect(str(path))
-    try:
-        sql_runner.apply_layers(con, plan.TABLE_LAYERS)
-        load_reference(con)
-        sql_runner.apply_layers(con, plan.VIEW_LAYERS)
-        con.execute("checkpoint")
-    finally:
-        con.close()
-    return path
 
 
 class MartDb:
@@ -110,8 +95,8 @@ class MartDb:
 
 
 @pytest.fixture
-def mart_db(tmp_path: Path, _afcfta_template: Path) -> Iterator[MartDb]:
-    db = MartDb(tmp_path, _afcfta_template)
+def mart_db(tmp_path: Path, _study_template: Path) -> Iterator[MartDb]:  # noqa: F811
+    db = MartDb(tmp_path, _study_template)
     try:
         yield db
     finally:
