@@ -100,7 +100,9 @@ def test_benchmark_writes_its_report(tmp_path):
                             ("**ingest + validation**", both),
                             ("merge into core (merge_baci_batch)", ingest["merge"]),
                             ("floor: DuckDB read_csv → table, closed", floor["csv load"])):
-        assert float(rows[label][0]) == pytest.approx(recorded, abs=0.006), label
+        # The report shows 2 decimals (±0.005) of a sum of calls each recorded to 3
+        # decimals (±0.0005 each): 0.006 failed on a boundary (0.22 shown for 0.214).
+        assert float(rows[label][0]) == pytest.approx(recorded, abs=0.01), label
     ratio = float(rows["**ingest + validation**"][2].split(" ")[0])
     # The progress files keep 3 decimals (each figure within ±0.0005 s of the one the report
     # divided) and the report prints one decimal: the ratio lies within those bounds.
@@ -109,5 +111,5 @@ def test_benchmark_writes_its_report(tmp_path):
     assert low <= ratio <= high, (ratio, both, floor["csv load"])
     refresh = _progress(logs / "refresh.progress.jsonl")
     assert float(rows["**study + watch refresh (marts + study + watch)**"][0]) == pytest.approx(
-        refresh["marts"] + refresh["study"] + refresh["watch"], abs=0.006)
+        refresh["marts"] + refresh["study"] + refresh["watch"], abs=0.01)
 
